@@ -1,0 +1,28 @@
+"""mmsk: scikit-learn estimators for multimodal tables of numbers, categories and text."""
+
+from ._base import KindSelector, default_modalities
+from ._kinds import detect_column_kinds
+from .fusion import (
+    EarlyFusionClassifier,
+    EarlyFusionRegressor,
+    LateFusionClassifier,
+    LateFusionRegressor,
+    ModalityUnion,
+)
+from .modality import TabularEncoder, TextVectorizer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EarlyFusionClassifier",
+    "EarlyFusionRegressor",
+    "KindSelector",
+    "LateFusionClassifier",
+    "LateFusionRegressor",
+    "ModalityUnion",
+    "TabularEncoder",
+    "TextVectorizer",
+    "default_modalities",
+    "detect_column_kinds",
+    "__version__",
+]

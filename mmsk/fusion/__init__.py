@@ -1,0 +1,12 @@
+"""Fusion estimators: early, late, neural and Bayesian-network fusion of modalities."""
+
+from ._early import EarlyFusionClassifier, EarlyFusionRegressor, ModalityUnion
+from ._late import LateFusionClassifier, LateFusionRegressor
+
+__all__ = [
+    "EarlyFusionClassifier",
+    "EarlyFusionRegressor",
+    "LateFusionClassifier",
+    "LateFusionRegressor",
+    "ModalityUnion",
+]

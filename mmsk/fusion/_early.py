@@ -1,0 +1,622 @@
+"""Early fusion: transform each modality, concatenate the blocks, fit one estimator."""
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy import sparse
+from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin, clone
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn_compat.base import _fit_context
+
+from .._base import ModalityComposition, presence_mask
+from .._validation import check_sample_weight, check_target
+from ._common import (
+    combined_sample_weight,
+    encode_classes,
+    multimodal_tags,
+    sample_weight_params,
+)
+
+
+class _ModalityStack:
+    """Fit and apply each modality's transformer, weight the blocks and stack them."""
+
+    def _fit_stack(self, frame):
+        frame, modalities = self._resolve_modalities(frame)
+        blocks = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_transform_block)(m.transformer, m.select(frame)) for m in modalities
+        )
+        self.transformers_ = [
+            (m.name, transformer, m.columns) for m, (transformer, _) in zip(modalities, blocks)
+        ]
+        self._positions = [m.positions for m in modalities]
+        blocks = [block for _, block in blocks]
+        self.modality_weights_ = self._learn_modality_weights(blocks)
+        present = {m.name: m.presence(frame) for m in modalities}
+        self.presence_indicators_ = [
+            name for name, mask in present.items() if self.presence_indicators and not mask.all()
+        ]
+        return self._stack(blocks, present)
+
+    def _transform_stack(self, X):
+        frame = self._check_input(X)
+        blocks, present = [], {}
+        for (name, transformer, _), positions in zip(self.transformers_, self._positions):
+            columns = frame.iloc[:, positions]
+            blocks.append(_transform_block(transformer, columns))
+            if name in self.presence_indicators_:
+                present[name] = presence_mask(columns)
+        return self._stack(blocks, present)
+
+    def _learn_modality_weights(self, blocks):
+        names = [name for name, _, _ in self.transformers_]
+        weights = self.modality_weights
+        if weights is None:
+            return dict.fromkeys(names, 1.0)
+        if isinstance(weights, str):
+            return {name: _balancing_weight(block) for name, block in zip(names, blocks)}
+        unknown = sorted(set(weights) - set(names))
+        if unknown:
+            raise ValueError(
+                f"modality_weights names modalities {unknown} that are not among the "
+                f"fitted modalities {names}."
+            )
+        return {name: float(weights.get(name, 1.0)) for name in names}
+
+    def _stack(self, blocks, present):
+        names = [name for name, _, _ in self.transformers_]
+        weighted = [
+            _scale(block, self.modality_weights_[name]) for name, block in zip(names, blocks)
+        ]
+        indicators = [
+            present[name].astype(np.float64).reshape(-1, 1) for name in self.presence_indicators_
+        ]
+        if any(sparse.issparse(block) for block in weighted):
+            return sparse.hstack(weighted + indicators, format="csr", dtype=np.float64)
+        return np.hstack(weighted + indicators).astype(np.float64, copy=False)
+
+    def _stacked_feature_names(self):
+        names = []
+        for name, transformer, columns in self.transformers_:
+            names.extend(f"{name}__{feature}" for feature in _block_names(transformer, columns))
+        names.extend(f"{name}__present" for name in self.presence_indicators_)
+        return np.asarray(names, dtype=object)
+
+
+def _fit_transform_block(transformer, columns):
+    if isinstance(transformer, str):
+        return transformer, _passthrough(columns)
+    return transformer, transformer.fit_transform(columns)
+
+
+def _transform_block(transformer, columns):
+    if isinstance(transformer, str):
+        return _passthrough(columns)
+    return transformer.transform(columns)
+
+
+def _passthrough(columns):
+    return check_array(columns, dtype=np.float64, ensure_all_finite=False, input_name="X")
+
+
+def _block_names(transformer, columns):
+    if isinstance(transformer, str):
+        return [str(column) for column in columns]
+    return transformer.get_feature_names_out()
+
+
+def _balancing_weight(block):
+    n_rows = max(block.shape[0], 1)
+    squared = block.multiply(block).sum() if sparse.issparse(block) else np.square(block).sum()
+    mean_squared_norm = float(squared) / n_rows
+    return 1.0 / np.sqrt(mean_squared_norm) if mean_squared_norm > 0 else 1.0
+
+
+def _scale(block, weight):
+    return block if weight == 1.0 else block * weight
+
+
+_STACK_CONSTRAINTS = {
+    "modalities": [StrOptions({"auto"}), list],
+    "modality_weights": [StrOptions({"balanced"}), dict, None],
+    "presence_indicators": ["boolean"],
+    "n_jobs": [int, None],
+    "verbose": ["verbose"],
+}
+
+
+class ModalityUnion(_ModalityStack, TransformerMixin, ModalityComposition):
+    """Transform each modality and concatenate the feature blocks.
+
+    This is the feature side of early fusion, usable on its own in a
+    :class:`~sklearn.pipeline.Pipeline` before any estimator. Sparse blocks stay
+    sparse. Each block can be weighted so that a wide block (tens of thousands of
+    TF-IDF columns) does not drown a narrow one (a few numeric columns), and each
+    modality that was missing in some training rows gets a presence-indicator column.
+
+    Parameters
+    ----------
+    modalities : "auto" or list of tuple, default="auto"
+        ``"auto"`` detects a ``"tabular"`` modality (numeric, categorical and datetime
+        columns, through :class:`TabularEncoder`) and a ``"text"`` modality (free-text
+        columns, through :class:`TextVectorizer`). Otherwise a list of
+        ``(name, transformer, columns)`` tuples as in
+        :class:`~sklearn.compose.ColumnTransformer`: ``transformer`` is a transformer,
+        ``"auto"`` (chosen by the columns' kind), ``"passthrough"`` or ``"drop"``;
+        ``columns`` is a name, a list of names, integer positions, a boolean mask, a
+        callable or a :class:`KindSelector`.
+    modality_weights : "balanced", dict or None, default="balanced"
+        ``"balanced"`` scales each block so that its rows have a root-mean-square norm
+        of one on the training data; a dict maps modality names to factors (others get
+        1); None leaves the blocks as they are.
+    presence_indicators : bool, default=True
+        Add a ``"{modality}__present"`` column for each modality missing in at least
+        one training row.
+    n_jobs : int or None, default=None
+        Number of modalities transformed in parallel during fit.
+    verbose : bool, default=False
+        Print how columns were assigned to modalities.
+
+    Attributes
+    ----------
+    transformers_ : list of tuple
+        ``(name, fitted_transformer, columns)`` for each modality.
+    named_transformers_ : Bunch
+        The fitted transformers by modality name.
+    modality_weights_ : dict
+        The factor applied to each modality's block.
+    presence_indicators_ : list of str
+        Modalities that got a presence-indicator column.
+    column_kinds_ : dict
+        The detected kind of every input column.
+    modality_columns_ : dict
+        The columns of each modality.
+    modality_kinds_ : dict
+        ``"text"`` or ``"tabular"`` for each modality.
+    n_features_in_ : int
+        Number of input columns.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Input column names, when ``X`` had string column names.
+
+    See Also
+    --------
+    EarlyFusionClassifier : This union followed by a classifier.
+    sklearn.compose.ColumnTransformer : The general column-wise transformer.
+
+    Examples
+    --------
+    >>> from mmsk import ModalityUnion
+    >>> from mmsk.datasets import make_multimodal_classification
+    >>> X, y = make_multimodal_classification(n_samples=200, random_state=0)
+    >>> union = ModalityUnion().fit(X)
+    >>> sorted(union.modality_columns_)
+    ['tabular', 'text']
+    >>> union.transform(X).shape[0]
+    200
+    """
+
+    _parameter_constraints = dict(_STACK_CONSTRAINTS)
+
+    def __init__(
+        self,
+        modalities="auto",
+        *,
+        modality_weights="balanced",
+        presence_indicators=True,
+        n_jobs=None,
+        verbose=False,
+    ):
+        self.modalities = modalities
+        self.modality_weights = modality_weights
+        self.presence_indicators = presence_indicators
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def fit(self, X, y=None):
+        """Fit every modality's transformer.
+
+        Parameters
+        ----------
+        X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
+            The input table.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : ModalityUnion
+            The fitted union.
+        """
+        self.fit_transform(X)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit_transform(self, X, y=None):
+        """Fit every modality's transformer and return the stacked blocks.
+
+        Parameters
+        ----------
+        X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
+            The input table.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X_out : {ndarray, sparse matrix} of shape (n_samples, n_features_out)
+            Sparse (CSR) when any block is sparse.
+        """
+        return self._fit_stack(self._check_fit_input(X))
+
+    def transform(self, X):
+        """Transform every modality and return the stacked blocks.
+
+        Parameters
+        ----------
+        X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
+            The input table, with the columns seen during fit.
+
+        Returns
+        -------
+        X_out : {ndarray, sparse matrix} of shape (n_samples, n_features_out)
+            Sparse (CSR) when any block is sparse.
+        """
+        check_is_fitted(self, "transformers_")
+        return self._transform_stack(X)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output features, as ``"{modality}__{feature}"``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self, "transformers_")
+        return self._stacked_feature_names()
+
+    @property
+    def named_transformers_(self):
+        return Bunch(**{name: transformer for name, transformer, _ in self.transformers_})
+
+    def __sklearn_tags__(self):
+        return multimodal_tags(super().__sklearn_tags__())
+
+
+class _BaseEarlyFusion(_ModalityStack, ModalityComposition):
+    """Fit and predict logic shared by the early-fusion classifier and regressor."""
+
+    def _fit_estimator(self, frame, y, sample_weight):
+        features = self._fit_stack(frame)
+        self.estimator_ = clone(
+            self._default_estimator() if self.estimator is None else self.estimator
+        )
+        params = sample_weight_params(self.estimator_, sample_weight, "early fusion")
+        self.estimator_.fit(features, y, **params)
+        self.n_features_out_ = features.shape[1]
+        return self
+
+    def _features(self, X):
+        check_is_fitted(self, "estimator_")
+        return self._transform_stack(X)
+
+    @property
+    def named_transformers_(self):
+        return Bunch(**{name: transformer for name, transformer, _ in self.transformers_})
+
+    def __sklearn_tags__(self):
+        return multimodal_tags(super().__sklearn_tags__())
+
+
+def _estimator_has(method):
+    def check(self):
+        estimator = getattr(self, "estimator_", None)
+        if estimator is None:
+            estimator = self._default_estimator() if self.estimator is None else self.estimator
+        return hasattr(estimator, method)
+
+    return check
+
+
+_EARLY_CONSTRAINTS = {
+    **_STACK_CONSTRAINTS,
+    "estimator": [HasMethods(["fit", "predict"]), None],
+}
+
+
+class EarlyFusionClassifier(ClassifierMixin, _BaseEarlyFusion):
+    """Early-fusion classifier: one estimator on the concatenated modality features.
+
+    Each modality is transformed by its own transformer (TF-IDF for text, one-hot and
+    scaling for tabular columns by default), the blocks are weighted and concatenated
+    (sparse stays sparse), a presence indicator is added for each modality that can
+    be missing, and one classifier is fitted on the result.
+
+    Parameters
+    ----------
+    modalities : "auto" or list of tuple, default="auto"
+        The modality spec; see :class:`ModalityUnion`.
+    estimator : classifier or None, default=None
+        The classifier fitted on the fused features. None means
+        ``LogisticRegression(C=3.0, max_iter=1000)``.
+    modality_weights : "balanced", dict or None, default="balanced"
+        Scaling of each modality's block; see :class:`ModalityUnion`.
+    presence_indicators : bool, default=True
+        Add one presence feature per modality missing in some training rows.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, applied as sample weights of the estimator's fit, so
+        it works with any estimator that accepts ``sample_weight``.
+    n_jobs : int or None, default=None
+        Number of modalities transformed in parallel during fit.
+    verbose : bool, default=False
+        Print how columns were assigned to modalities.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    estimator_ : classifier
+        The fitted classifier; it sees classes encoded as ``0 .. n_classes - 1``.
+    transformers_ : list of tuple
+        ``(name, fitted_transformer, columns)`` for each modality.
+    named_transformers_ : Bunch
+        The fitted transformers by modality name.
+    modality_weights_ : dict
+        The factor applied to each modality's block.
+    presence_indicators_ : list of str
+        Modalities that got a presence-indicator feature.
+    column_kinds_ : dict
+        The detected kind of every input column.
+    modality_columns_ : dict
+        The columns of each modality.
+    modality_kinds_ : dict
+        ``"text"`` or ``"tabular"`` for each modality.
+    n_features_in_ : int
+        Number of input columns.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Input column names, when ``X`` had string column names.
+
+    See Also
+    --------
+    EarlyFusionRegressor : The same for continuous targets.
+    LateFusionClassifier : One classifier per modality, predictions combined.
+    ModalityUnion : The feature side of early fusion.
+
+    Notes
+    -----
+    A row where a modality is missing gets that modality's imputed features (median
+    and missing indicators for tabular columns, an all-zero TF-IDF row for text) and a
+    zero in the modality's presence feature.
+
+    Examples
+    --------
+    >>> from mmsk import EarlyFusionClassifier
+    >>> from mmsk.datasets import make_multimodal_classification
+    >>> X, y = make_multimodal_classification(n_samples=300, random_state=0)
+    >>> model = EarlyFusionClassifier().fit(X, y)
+    >>> model.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    _parameter_constraints = {
+        **_EARLY_CONSTRAINTS,
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
+
+    def __init__(
+        self,
+        modalities="auto",
+        *,
+        estimator=None,
+        modality_weights="balanced",
+        presence_indicators=True,
+        class_weight=None,
+        n_jobs=None,
+        verbose=False,
+    ):
+        self.modalities = modalities
+        self.estimator = estimator
+        self.modality_weights = modality_weights
+        self.presence_indicators = presence_indicators
+        self.class_weight = class_weight
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the modality transformers and the classifier.
+
+        Parameters
+        ----------
+        X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
+            The input table.
+        y : array-like of shape (n_samples,)
+            Class labels (strings or numbers).
+        sample_weight : array-like of shape (n_samples,) or None, default=None
+            Row weights, passed to the classifier's fit.
+
+        Returns
+        -------
+        self : EarlyFusionClassifier
+            The fitted classifier.
+        """
+        frame = self._check_fit_input(X)
+        y_encoded = encode_classes(self, y, len(frame))
+        weights = combined_sample_weight(
+            sample_weight, y_encoded, self.class_weight, self.classes_
+        )
+        return self._fit_estimator(frame, y_encoded, weights)
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
+            The input table.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels, from ``classes_``.
+        """
+        features = self._features(X)
+        return self.classes_[self.estimator_.predict(features).astype(int)]
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Predict class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
+            The input table.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        features = self._features(X)
+        return self.estimator_.predict_proba(features)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision function of the classifier.
+
+        Parameters
+        ----------
+        X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
+            The input table.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        features = self._features(X)
+        return self.estimator_.decision_function(features)
+
+    def _default_estimator(self):
+        return LogisticRegression(C=3.0, max_iter=1000)
+
+
+class EarlyFusionRegressor(RegressorMixin, _BaseEarlyFusion):
+    """Early-fusion regressor: one estimator on the concatenated modality features.
+
+    Parameters
+    ----------
+    modalities : "auto" or list of tuple, default="auto"
+        The modality spec; see :class:`ModalityUnion`.
+    estimator : regressor or None, default=None
+        The regressor fitted on the fused features. None means ``Ridge(alpha=1.0)``.
+    modality_weights : "balanced", dict or None, default="balanced"
+        Scaling of each modality's block; see :class:`ModalityUnion`.
+    presence_indicators : bool, default=True
+        Add one presence feature per modality missing in some training rows.
+    n_jobs : int or None, default=None
+        Number of modalities transformed in parallel during fit.
+    verbose : bool, default=False
+        Print how columns were assigned to modalities.
+
+    Attributes
+    ----------
+    estimator_ : regressor
+        The fitted regressor.
+    transformers_ : list of tuple
+        ``(name, fitted_transformer, columns)`` for each modality.
+    named_transformers_ : Bunch
+        The fitted transformers by modality name.
+    modality_weights_ : dict
+        The factor applied to each modality's block.
+    presence_indicators_ : list of str
+        Modalities that got a presence-indicator feature.
+    column_kinds_ : dict
+        The detected kind of every input column.
+    modality_columns_ : dict
+        The columns of each modality.
+    modality_kinds_ : dict
+        ``"text"`` or ``"tabular"`` for each modality.
+    n_features_in_ : int
+        Number of input columns.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Input column names, when ``X`` had string column names.
+
+    See Also
+    --------
+    EarlyFusionClassifier : The same for class labels.
+    LateFusionRegressor : One regressor per modality, predictions combined.
+
+    Examples
+    --------
+    >>> from mmsk import EarlyFusionRegressor
+    >>> from mmsk.datasets import make_multimodal_regression
+    >>> X, y = make_multimodal_regression(n_samples=300, random_state=0)
+    >>> EarlyFusionRegressor().fit(X, y).predict(X[:3]).shape
+    (3,)
+    """
+
+    _parameter_constraints = dict(_EARLY_CONSTRAINTS)
+
+    def __init__(
+        self,
+        modalities="auto",
+        *,
+        estimator=None,
+        modality_weights="balanced",
+        presence_indicators=True,
+        n_jobs=None,
+        verbose=False,
+    ):
+        self.modalities = modalities
+        self.estimator = estimator
+        self.modality_weights = modality_weights
+        self.presence_indicators = presence_indicators
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the modality transformers and the regressor.
+
+        Parameters
+        ----------
+        X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
+            The input table.
+        y : array-like of shape (n_samples,)
+            The continuous target.
+        sample_weight : array-like of shape (n_samples,) or None, default=None
+            Row weights, passed to the regressor's fit.
+
+        Returns
+        -------
+        self : EarlyFusionRegressor
+            The fitted regressor.
+        """
+        frame = self._check_fit_input(X)
+        y = check_target(self, y, len(frame), classification=False)
+        return self._fit_estimator(frame, y, check_sample_weight(sample_weight, len(y)))
+
+    def predict(self, X):
+        """Predict the target.
+
+        Parameters
+        ----------
+        X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
+            The input table.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        features = self._features(X)
+        return np.asarray(self.estimator_.predict(features), dtype=np.float64).ravel()
+
+    def _default_estimator(self):
+        return Ridge(alpha=1.0)

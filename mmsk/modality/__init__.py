@@ -1,0 +1,6 @@
+"""Transformers that turn the columns of one modality into a numeric feature block."""
+
+from ._tabular import TabularEncoder
+from ._text import TextVectorizer
+
+__all__ = ["TabularEncoder", "TextVectorizer"]

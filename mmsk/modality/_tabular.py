@@ -1,0 +1,281 @@
+"""Encoding of numeric, categorical and datetime columns into one dense numeric block."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.impute import SimpleImputer
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
+from sklearn_compat.base import _fit_context
+
+from .._kinds import cell_to_text, detect_column_kinds, parse_dates, parse_numbers
+from .._validation import check_frame
+
+_DATETIME_PARTS = ("year", "month", "day", "weekday", "hour", "days")
+_EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
+
+
+class TabularEncoder(TransformerMixin, BaseEstimator):
+    """Encode numeric, categorical and datetime columns into one dense numeric block.
+
+    Each column's kind is detected at fit time (see :func:`mmsk.detect_column_kinds`):
+
+    - numeric columns, and numbers stored as text such as ``"13%"`` or ``"$1,200"``,
+      are parsed, imputed with their median (with a missing-value indicator for every
+      column that had missing values) and standardised; infinite values count as
+      missing;
+    - datetime columns, and dates stored as text, become numeric parts (year, month,
+      day, weekday, hour and days since 1970-01-01), then go the numeric way;
+    - every other column is categorical: one-hot encoded, levels seen fewer than
+      ``min_frequency`` times grouped into one infrequent level, missing values a
+      level of their own, and levels unseen during fit encoded as the infrequent
+      level (or all zeros when there is none);
+    - columns that are entirely missing during fit are dropped.
+
+    Parameters
+    ----------
+    min_frequency : int or float, default=5
+        Categorical levels seen fewer times than this (a count, or a share of rows
+        when a float in (0, 1)) are grouped into one infrequent level.
+    max_categories : int or None, default=50
+        Upper bound on the number of output columns per categorical column, the
+        infrequent level included. None means no bound.
+    scale : bool, default=True
+        Whether numeric and datetime features are standardised.
+
+    Attributes
+    ----------
+    column_kinds_ : dict
+        The detected kind of each input column.
+    numeric_columns_ : list
+        Input columns encoded as numbers (numeric and numbers stored as text).
+    datetime_columns_ : list
+        Input columns expanded into datetime parts.
+    categorical_columns_ : list
+        Input columns one-hot encoded.
+    dropped_columns_ : list
+        Input columns dropped because they were entirely missing during fit.
+    n_features_in_ : int
+        Number of input columns.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Input column names, when ``X`` had string column names.
+
+    See Also
+    --------
+    TextVectorizer : TF-IDF features of free-text columns.
+    mmsk.detect_column_kinds : The kind detection used here.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from mmsk import TabularEncoder
+    >>> X = pd.DataFrame({"age": [31, None, 27, 40], "alcohol": ["13%", "12%", "14%", None],
+    ...                   "city": ["Oslo", "Rome", "Oslo", "Oslo"]})
+    >>> encoder = TabularEncoder(min_frequency=1).fit(X)
+    >>> encoder.get_feature_names_out().tolist()
+    ['age', 'alcohol', 'age_missing', 'alcohol_missing', 'city_Oslo', 'city_Rome']
+    >>> encoder.transform(X).shape
+    (4, 6)
+    """
+
+    _parameter_constraints = {
+        "min_frequency": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Real, 0, 1, closed="neither"),
+        ],
+        "max_categories": [Interval(Integral, 2, None, closed="left"), None],
+        "scale": ["boolean"],
+    }
+
+    def __init__(self, *, min_frequency=5, max_categories=50, scale=True):
+        self.min_frequency = min_frequency
+        self.max_categories = max_categories
+        self.scale = scale
+
+    def fit(self, X, y=None):
+        """Detect each column's kind and learn its encoding.
+
+        Parameters
+        ----------
+        X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
+            The tabular columns.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : TabularEncoder
+            The fitted encoder.
+        """
+        self.fit_transform(X)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None):
+        """Fit the encoder and return the encoded block.
+
+        Parameters
+        ----------
+        X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
+            The tabular columns.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features_out)
+            The encoded block.
+        """
+        numbers, categories = self._fit(X)
+        return self._assemble(numbers, categories, fitting=True)
+
+    def transform(self, X):
+        """Encode the tabular columns.
+
+        Parameters
+        ----------
+        X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
+            The tabular columns, with the same columns as during fit.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features_out)
+            The encoded block.
+        """
+        check_is_fitted(self, "column_kinds_")
+        frame = check_frame(self, X, reset=False)
+        return self._assemble(*self._split(frame), fitting=False)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output features.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            Numeric and datetime features, then their missing-value indicators, then
+            one column per categorical level as ``"{column}_{level}"``.
+        """
+        check_is_fitted(self, "column_kinds_")
+        names = []
+        if self._numeric_imputer is not None:
+            names.extend(self._numeric_imputer.get_feature_names_out())
+        if self._one_hot is not None:
+            names.extend(self._one_hot.get_feature_names_out())
+        return np.asarray([_rename_indicator(name) for name in names], dtype=object)
+
+    def _fit(self, X):
+        frame = check_frame(self, X, reset=True)
+        self.column_kinds_ = detect_column_kinds(frame)
+        self._assign_columns()
+        numbers, categories = self._split(frame)
+        self._numeric_imputer = self._make_imputer(numbers)
+        self._scaler = StandardScaler() if (self.scale and numbers.shape[1]) else None
+        self._one_hot = self._make_one_hot(categories)
+        return numbers, categories
+
+    def _assign_columns(self):
+        kinds = self.column_kinds_
+        self.numeric_columns_ = [c for c, k in kinds.items() if k == "numeric"]
+        self.datetime_columns_ = [c for c, k in kinds.items() if k == "datetime"]
+        self.dropped_columns_ = [c for c, k in kinds.items() if k == "empty"]
+        taken = set(self.numeric_columns_) | set(self.datetime_columns_)
+        taken |= set(self.dropped_columns_)
+        self.categorical_columns_ = [c for c in kinds if c not in taken]
+
+    def _split(self, frame):
+        positions = {column: i for i, column in enumerate(self.column_kinds_)}
+        numeric = {
+            _name(c): _as_float(parse_numbers(frame.iloc[:, positions[c]]))
+            for c in self.numeric_columns_
+        }
+        for column in self.datetime_columns_:
+            numeric.update(_datetime_parts(column, frame.iloc[:, positions[column]]))
+        categorical = {
+            _name(c): _as_levels(frame.iloc[:, positions[c]]) for c in self.categorical_columns_
+        }
+        index = pd.RangeIndex(len(frame))
+        return pd.DataFrame(numeric, index=index), pd.DataFrame(categorical, index=index)
+
+    def _make_imputer(self, numbers):
+        if numbers.shape[1] == 0:
+            return None
+        return SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)
+
+    def _make_one_hot(self, categories):
+        if categories.shape[1] == 0:
+            return None
+        return OneHotEncoder(
+            handle_unknown="infrequent_if_exist",
+            min_frequency=self.min_frequency,
+            max_categories=self.max_categories,
+            sparse_output=False,
+            dtype=np.float64,
+        )
+
+    def _assemble(self, numbers, categories, *, fitting):
+        blocks = []
+        if self._numeric_imputer is not None:
+            blocks.append(self._encode_numbers(numbers, fitting))
+        if self._one_hot is not None:
+            one_hot = self._one_hot.fit_transform if fitting else self._one_hot.transform
+            blocks.append(one_hot(categories))
+        if not blocks:
+            return np.empty((len(numbers), 0))
+        return np.hstack(blocks)
+
+    def _encode_numbers(self, numbers, fitting):
+        imputer = self._numeric_imputer
+        imputed = imputer.fit_transform(numbers) if fitting else imputer.transform(numbers)
+        if self._scaler is None:
+            return imputed
+        n_values = numbers.shape[1]
+        values = imputed[:, :n_values]
+        scaled = self._scaler.fit_transform(values) if fitting else self._scaler.transform(values)
+        return np.hstack([scaled, imputed[:, n_values:]])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        return tags
+
+
+def _name(column):
+    return column if isinstance(column, str) else str(column)
+
+
+def _rename_indicator(name):
+    prefix = "missingindicator_"
+    return f"{name[len(prefix) :]}_missing" if name.startswith(prefix) else name
+
+
+def _as_float(values):
+    return values.replace([np.inf, -np.inf], np.nan).to_numpy(dtype=np.float64)
+
+
+def _as_levels(values):
+    as_text = values.map(cell_to_text, na_action="ignore").astype(object)
+    return as_text.where(values.notna(), np.nan).to_numpy(dtype=object)
+
+
+def _datetime_parts(column, values):
+    dates = parse_dates(values)
+    prefix = _name(column)
+    parts = {
+        "year": dates.dt.year,
+        "month": dates.dt.month,
+        "day": dates.dt.day,
+        "weekday": dates.dt.weekday,
+        "hour": dates.dt.hour,
+        "days": (dates - _EPOCH).dt.total_seconds() / 86400.0,
+    }
+    return {f"{prefix}_{part}": parts[part].to_numpy(dtype=np.float64) for part in _DATETIME_PARTS}
