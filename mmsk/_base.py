@@ -151,13 +151,15 @@ def _cell_present(column):
         blank = column.str.strip().eq("").fillna(False)
         return present & ~blank.to_numpy(dtype=bool)
     if pd.api.types.is_object_dtype(column.dtype):
-        blank = column.map(_is_blank_string)
+        blank = column.map(_is_blank)
         return present & ~blank.to_numpy(dtype=bool)
     return present
 
 
-def _is_blank_string(value):
-    return isinstance(value, str) and not value.strip()
+def _is_blank(value):
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, float) and not np.isfinite(value)
 
 
 class ModalityComposition(_BaseComposition):

@@ -24,7 +24,7 @@ _IDENTIFIER_MIN_ROWS = 20
 _IDENTIFIER_MAGNITUDE = 1e9
 
 _NUMBER_DECORATION = re.compile(r"[\s,%$€£¥_]")
-_DATE_HINT = re.compile(r"\d.*[-/:]|[-/:].*\d")
+_DATE_HINT = re.compile(r"\d{4}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{1,2}:\d{2}")
 
 
 def detect_column_kinds(X):
@@ -152,14 +152,12 @@ def cell_to_text(value):
     """
     if isinstance(value, str):
         return value
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, float) and np.isnan(value):
-        return ""
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     if isinstance(value, (list, tuple, set, np.ndarray)):
         return " ".join(cell_to_text(item) for item in value)
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return ""
     return str(value)
 
 
@@ -203,5 +201,5 @@ def parse_dates(values):
         text = values.map(cell_to_text, na_action="ignore").astype(object)
         dates = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
     if getattr(dates.dt, "tz", None) is None:
-        dates = dates.dt.tz_localize("UTC")
-    return dates
+        return dates.dt.tz_localize("UTC")
+    return dates.dt.tz_convert("UTC")

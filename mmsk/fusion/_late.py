@@ -13,7 +13,6 @@ from sklearn.model_selection import check_cv, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import HasMethods, StrOptions
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.base import _fit_context
 
@@ -28,6 +27,7 @@ from ._common import (
 )
 
 _EPSILON = 1e-12
+_TIE_BREAK = 1e-6
 
 _LATE_CONSTRAINTS = {
     "modalities": [StrOptions({"auto"}), list],
@@ -226,8 +226,9 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
         - ``"mean"``: average of the modalities' probabilities;
         - ``"weighted"``: weighted average, weights learned on out-of-fold
           probabilities by minimising the log loss;
-        - ``"vote"``: majority of the modalities' predicted classes (ties broken by
-          the mean probability); no ``predict_proba``;
+        - ``"vote"``: majority of the modalities' predicted classes, ties broken
+          towards the more frequent class; ``predict_proba`` gives the share of
+          votes;
         - ``"product"``: product rule, ``P(y) * prod_m P(y | x_m) / P(y)``,
           renormalised;
         - ``"stacking"``: ``final_estimator`` fitted on out-of-fold probabilities (a
@@ -370,12 +371,9 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels, from ``classes_``.
         """
-        probabilities, present = self._modality_predictions(X)
-        if self.fusion == "vote":
-            return self.classes_[self._vote(probabilities, present)]
-        return self.classes_[np.argmax(self._combine(probabilities, present), axis=1)]
+        probabilities = self._combine(*self._modality_predictions(X))
+        return self.classes_[np.argmax(probabilities, axis=1)]
 
-    @available_if(lambda self: self.fusion != "vote")
     def predict_proba(self, X):
         """Predict class probabilities.
 
@@ -453,6 +451,8 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
             return as_probabilities(raw, self.final_estimator_.classes_, len(self.classes_))
         if self.fusion == "product":
             combined = self._product(probabilities, present)
+        elif self.fusion == "vote":
+            combined = self._vote_shares(probabilities, present)
         else:
             weights = np.array([self.weights_[name] for name in self.modality_names_])
             combined = _weighted_mean(probabilities, present, weights)
@@ -468,10 +468,12 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
         combined[n_present[:, 0] == 0] = np.nan
         return combined
 
-    def _vote(self, one_hot_votes, present):
+    def _vote_shares(self, one_hot_votes, present):
         counts = np.einsum("nm,nmk->nk", present.astype(float), np.nan_to_num(one_hot_votes))
-        counts += 1e-9 * self.class_prior_
-        return np.argmax(counts, axis=1)
+        counts += _TIE_BREAK * self.class_prior_
+        shares = counts / counts.sum(axis=1, keepdims=True)
+        shares[present.sum(axis=1) == 0] = np.nan
+        return shares
 
     def _stacking_features(self, probabilities, present):
         n_classes = len(self.classes_)

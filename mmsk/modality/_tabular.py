@@ -274,7 +274,7 @@ def _datetime_parts(column, values):
         "year": dates.dt.year,
         "month": dates.dt.month,
         "day": dates.dt.day,
-        "weekday": dates.dt.weekday,
+        "weekday": dates.dt.day_of_week,
         "hour": dates.dt.hour,
         "days": (dates - _EPOCH).dt.total_seconds() / 86400.0,
     }

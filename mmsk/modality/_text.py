@@ -219,7 +219,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             sublinear_tf=self.sublinear_tf,
             lowercase=self.lowercase,
             stop_words=self.stop_words if word else None,
-            token_pattern=r"(?u)\b\w+\b",
+            token_pattern=r"(?u)\b\w+\b" if word else None,
             dtype=np.float64,
         )
 
@@ -242,6 +242,12 @@ def _fit_column(vectorizer, documents, column, analyzer):
     try:
         return vectorizer.fit_transform(documents)
     except ValueError as error:
+        if "max_df corresponds to < documents than min_df" in str(error):
+            raise ValueError(
+                f"TextVectorizer cannot fit text column {column!r}: min_df and max_df "
+                f"leave no possible term with {len(documents)} documents ({error}). "
+                "Lower min_df or raise max_df."
+            ) from None
         if "empty vocabulary" in str(error) or "no terms remain" in str(error):
             raise ValueError(
                 f"TextVectorizer found no {analyzer} terms in text column {column!r}: "
