@@ -52,7 +52,7 @@ def check_frame(estimator, X, *, reset):
         validate_data(estimator, X=X, skip_check_array=True, reset=reset)
     except ValueError as error:
         if "same order" in str(error):
-            raise ValueError(str(error) + _ORDER_HINT) from None
+            raise ValueError(f"{str(error).rstrip()}\n{_ORDER_HINT}") from None
         raise
     return frame
 

@@ -1,0 +1,1095 @@
+"""Bayesian-network fusion: per-modality predictions become discrete nodes of a network.
+
+Each modality's estimator gives an out-of-fold prediction; the prediction is discretised
+into the states of one node; the nodes, the target and optionally a few categorical input
+columns form a discrete Bayesian network (structure and parameters learned with pgmpy);
+prediction is the exact posterior of the target given the nodes present in a row.
+"""
+
+import logging
+import warnings
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
+from sklearn.utils.validation import check_is_fitted
+from sklearn_compat.base import _fit_context
+
+from .._base import presence_mask
+from .._validation import check_sample_weight, check_target
+from ._common import as_probabilities, encode_classes
+from ._late import _LATE_CONSTRAINTS, LateFusionClassifier, LateFusionRegressor, _BaseLateFusion
+
+TARGET_NODE = "target"
+OTHER_LEVEL = "(other)"
+MAX_NODES = 50
+MAX_HILLCLIMB_INDEGREE = 3
+STRUCTURES = ("naive", "tan", "hillclimb")
+_PGMPY_SCORES = {"bic": "BIC", "bdeu": "BDeu", "k2": "K2"}
+_INSTALL_BAYES = 'pip install "mmsk[bayes]"'
+_INSTALL_PLOT = 'pip install "mmsk[plot]"'
+
+_BAYESIAN_CONSTRAINTS = {
+    **{
+        key: _LATE_CONSTRAINTS[key]
+        for key in ("modalities", "estimators", "cv", "n_jobs", "random_state", "verbose")
+    },
+    "structure": [StrOptions(set(STRUCTURES))],
+    "scoring": [StrOptions(set(_PGMPY_SCORES))],
+    "n_bins": [Interval(Integral, 2, None, closed="left")],
+    "include_features": [list, None],
+    "min_frequency": [
+        Interval(Integral, 1, None, closed="left"),
+        Interval(RealNotInt, 0, 1, closed="neither"),
+    ],
+    "equivalent_sample_size": [Interval(Real, 0, None, closed="neither")],
+}
+
+
+def _import_pgmpy():
+    """The pgmpy classes the network needs, imported quietly, or a clear ImportError."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import pgmpy  # noqa: F401
+            from pgmpy import structure_score
+            from pgmpy.causal_discovery import ExpertKnowledge, HillClimbSearch
+            from pgmpy.models import DiscreteBayesianNetwork
+            from pgmpy.parameter_estimator import DiscreteBayesianEstimator
+    except ImportError as error:
+        raise ImportError(
+            "Bayesian-network fusion needs the optional dependency pgmpy, which is not "
+            f"installed. Install it with: {_INSTALL_BAYES}"
+        ) from error
+    return {
+        "ExpertKnowledge": ExpertKnowledge,
+        "HillClimbSearch": HillClimbSearch,
+        "DiscreteBayesianNetwork": DiscreteBayesianNetwork,
+        "DiscreteBayesianEstimator": DiscreteBayesianEstimator,
+        "scores": structure_score,
+    }
+
+
+@contextmanager
+def _quiet_pgmpy():
+    """Keep pgmpy's log records and warnings from reaching the user."""
+    logger = logging.getLogger("pgmpy")
+    was_disabled = logger.disabled
+    logger.disabled = True
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module=r"pgmpy(\.|$)")
+            yield
+    finally:
+        logger.disabled = was_disabled
+
+
+def _quantile_edges(values, n_bins):
+    """Up to ``n_bins - 1`` increasing thresholds, each bin holding some of ``values``."""
+    if len(values) == 0:
+        return np.empty(0)
+    levels = np.linspace(0.0, 1.0, n_bins + 1)[1:-1]
+    edges = np.unique(np.quantile(values, levels, method="inverted_cdf"))
+    return edges[edges > values.min()]
+
+
+def _fit_bins(groups, values, n_groups, n_bins):
+    """Quantile thresholds of ``values`` within each group (all values for empty groups)."""
+    edges = []
+    for group in range(n_groups):
+        in_group = values[groups == group]
+        edges.append(_quantile_edges(in_group if len(in_group) else values, n_bins))
+    return edges
+
+
+def _apply_bins(edges, groups, values):
+    """State index of each value: its group's offset plus its bin within the group.
+
+    Values beyond the training range fall into the first or the last bin.
+    """
+    offsets = np.cumsum([0] + [len(group_edges) + 1 for group_edges in edges])
+    codes = np.empty(len(values), dtype=np.int64)
+    for group, group_edges in enumerate(edges):
+        rows = groups == group
+        codes[rows] = offsets[group] + np.searchsorted(group_edges, values[rows], side="right")
+    return codes
+
+
+def _bin_state_names(edges, group_names):
+    names = []
+    for group_name, group_edges in zip(group_names, edges):
+        prefix = f"{group_name}:" if group_name else ""
+        names.extend(f"{prefix}bin{j}" for j in range(len(group_edges) + 1))
+    return names
+
+
+def _unique_strings(labels, fallback_prefix):
+    names = [str(label) for label in labels]
+    if len(set(names)) == len(names):
+        return names
+    return [f"{fallback_prefix}{i}" for i in range(len(names))]
+
+
+def _categorical_frame(codes, nodes, states):
+    """The node codes as a DataFrame of categoricals; code -1 becomes NaN."""
+    return pd.DataFrame(
+        {
+            node: pd.Categorical.from_codes(codes[:, i], categories=states[node])
+            for i, node in enumerate(nodes)
+        }
+    )
+
+
+def _joint_counts(columns, cardinalities, weights):
+    """Weighted counts of the joint states of ``columns`` over rows where all are observed."""
+    rows = np.all([column >= 0 for column in columns], axis=0)
+    index = np.zeros(int(rows.sum()), dtype=np.int64)
+    for column, cardinality in zip(columns, cardinalities):
+        index = index * cardinality + column[rows]
+    row_weights = None if weights is None else weights[rows]
+    counts = np.bincount(index, weights=row_weights, minlength=int(np.prod(cardinalities)))
+    return counts.reshape(cardinalities)
+
+
+def _mutual_information(joint):
+    """Mutual information, in nats, between the first axis of ``joint`` and the others."""
+    total = joint.sum()
+    if total <= 0:
+        return 0.0
+    p = joint / total
+    first = p.sum(axis=tuple(range(1, p.ndim)), keepdims=True)
+    rest = p.sum(axis=0, keepdims=True)
+    nonzero = p > 0
+    return float(np.sum(p[nonzero] * np.log(p[nonzero] / (first * rest)[nonzero])))
+
+
+def _conditional_mutual_information(joint):
+    """I(A; B | T) in nats for a joint table with axes (T, A, B)."""
+    total = joint.sum()
+    if total <= 0:
+        return 0.0
+    p = joint / total
+    p_t = p.sum(axis=(1, 2), keepdims=True)
+    p_ta = p.sum(axis=2, keepdims=True)
+    p_tb = p.sum(axis=1, keepdims=True)
+    nonzero = p > 0
+    ratio = (p * p_t) / (p_ta * p_tb)
+    return float(np.sum(p[nonzero] * np.log(ratio[nonzero])))
+
+
+def _entropy(probabilities):
+    nonzero = probabilities[probabilities > 0]
+    return float(-np.sum(nonzero * np.log(nonzero)))
+
+
+def _naive_edges(evidence_nodes):
+    return [(TARGET_NODE, node) for node in evidence_nodes]
+
+
+def _tan_edges(nodes, codes, cardinalities, weights):
+    """Tree-augmented naive Bayes: the target parents every node, and a maximum spanning
+    tree of the conditional mutual information given the target links the others."""
+    import networkx as nx
+
+    evidence = list(range(1, len(nodes)))
+    target = codes[:, 0]
+    graph = nx.Graph()
+    graph.add_nodes_from(evidence)
+    for position, a in enumerate(evidence):
+        for b in evidence[position + 1 :]:
+            joint = _joint_counts(
+                [target, codes[:, a], codes[:, b]],
+                [cardinalities[0], cardinalities[a], cardinalities[b]],
+                weights,
+            )
+            graph.add_edge(a, b, weight=_conditional_mutual_information(joint))
+    relevance = [
+        _mutual_information(
+            _joint_counts([target, codes[:, a]], [cardinalities[0], cardinalities[a]], weights)
+        )
+        for a in evidence
+    ]
+    root = evidence[int(np.argmax(relevance))]
+    tree = nx.maximum_spanning_tree(graph)
+    tree_edges = [(nodes[u], nodes[v]) for u, v in nx.bfs_edges(tree, root)]
+    return _naive_edges(nodes[1:]) + tree_edges
+
+
+def _hillclimb_edges(pgmpy, nodes, states, codes, modality_nodes, scoring, sample_size):
+    """Score-based search on the complete training rows, the target kept a root with an
+    edge to every modality node."""
+    complete = codes[np.all(codes >= 0, axis=1)]
+    if len(complete) < 2:
+        return _naive_edges(nodes[1:])
+    data = _categorical_frame(complete, nodes, states)
+    score_class = getattr(pgmpy["scores"], _PGMPY_SCORES[scoring])
+    if scoring == "bdeu":
+        score = score_class(data, equivalent_sample_size=sample_size, state_names=states)
+    else:
+        score = score_class(data, state_names=states)
+    expert = pgmpy["ExpertKnowledge"](
+        forbidden_edges=[(node, TARGET_NODE) for node in nodes[1:]],
+        required_edges=[(TARGET_NODE, node) for node in modality_nodes],
+    )
+    search = pgmpy["HillClimbSearch"](
+        scoring_method=score,
+        expert_knowledge=expert,
+        max_indegree=MAX_HILLCLIMB_INDEGREE,
+        return_type="dag",
+        show_progress=False,
+    )
+    return list(search.fit(data).causal_graph_.edges())
+
+
+def _fit_network(pgmpy, nodes, states, codes, edges, sample_size, weights):
+    order = {node: i for i, node in enumerate(nodes)}
+    network = pgmpy["DiscreteBayesianNetwork"](
+        sorted(edges, key=lambda edge: (order[edge[0]], order[edge[1]]))
+    )
+    network.add_nodes_from(nodes)
+    estimator = pgmpy["DiscreteBayesianEstimator"](
+        prior_type="BDeu", equivalent_sample_size=sample_size, state_names=states
+    )
+    network.fit(_categorical_frame(codes, nodes, states), estimator=estimator, sample_weight=weights)
+    return network
+
+
+class _PosteriorTables:
+    """Exact P(target | evidence) of a discrete Bayesian network, vectorised over rows.
+
+    Rows are reduced to their distinct evidence patterns (a missing node is a state of
+    its own, "no evidence"); the patterns that observe the same nodes are solved
+    together by one batched variable elimination (``numpy.einsum`` over the conditional
+    probability tables, indexed at the observed states); each row then looks its
+    pattern's posterior up.
+
+    Parameters
+    ----------
+    factors : list of (ndarray, tuple of int)
+        Each node's conditional probability table with the node indices of its axes.
+    cardinalities : tuple of int
+        Number of states of each node; node 0 is the target.
+    """
+
+    def __init__(self, factors, cardinalities):
+        self.factors = factors
+        self.cardinalities = tuple(cardinalities)
+
+    @classmethod
+    def from_network(cls, network, nodes, states):
+        """Read the conditional probability tables of a fitted pgmpy network."""
+        index = {node: i for i, node in enumerate(nodes)}
+        factors = []
+        for node in nodes:
+            cpd = network.get_cpds(node)
+            values = np.asarray(cpd.values, dtype=np.float64)
+            for axis, variable in enumerate(cpd.variables):
+                order = [cpd.state_names[variable].index(state) for state in states[variable]]
+                values = np.take(values, order, axis=axis)
+            factors.append((values, tuple(index[variable] for variable in cpd.variables)))
+        return cls(factors, [len(states[node]) for node in nodes])
+
+    def posterior(self, evidence):
+        """P(target | evidence) for each row.
+
+        Parameters
+        ----------
+        evidence : ndarray of int of shape (n_samples, n_nodes - 1)
+            The state of every non-target node, -1 where it gives no evidence.
+
+        Returns
+        -------
+        posterior : ndarray of shape (n_samples, n_target_states)
+        """
+        patterns, inverse = self._distinct_patterns(evidence)
+        observed = patterns >= 0
+        masks, mask_of_pattern = np.unique(observed, axis=0, return_inverse=True)
+        mask_of_pattern = mask_of_pattern.reshape(-1)
+        table = np.empty((len(patterns), self.cardinalities[0]))
+        for m, mask in enumerate(masks):
+            rows = mask_of_pattern == m
+            table[rows] = self._solve(np.flatnonzero(mask) + 1, patterns[rows][:, mask])
+        return table[inverse]
+
+    def marginal(self, node):
+        """The joint distribution of the target and ``node``, shape (n_target, n_node)."""
+        operands = [item for values, axes in self.factors for item in (values, list(axes))]
+        joint = np.einsum(*operands, [0, node], optimize="greedy")
+        return joint / joint.sum()
+
+    def _distinct_patterns(self, evidence):
+        shifted = evidence.astype(np.int64) + 1
+        radices = np.asarray(self.cardinalities[1:], dtype=np.float64) + 1
+        if np.prod(radices) < 2.0**62:
+            multipliers = np.cumprod(np.concatenate([[1], radices[:-1]])).astype(np.int64)
+            keys = shifted @ multipliers
+            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            return evidence[first], inverse.reshape(-1)
+        patterns, inverse = np.unique(evidence, axis=0, return_inverse=True)
+        return patterns, inverse.reshape(-1)
+
+    def _solve(self, observed_nodes, states):
+        """Posterior of the target for patterns that observe ``observed_nodes``."""
+        batch = len(self.cardinalities)
+        column = {node: j for j, node in enumerate(observed_nodes)}
+        operands = []
+        for values, axes in self.factors:
+            fixed = [position for position, node in enumerate(axes) if node in column]
+            if not fixed:
+                operands += [values, list(axes)]
+                continue
+            free = [position for position in range(len(axes)) if position not in fixed]
+            picked = values.transpose(fixed + free)[
+                tuple(states[:, column[axes[position]]] for position in fixed)
+            ]
+            operands += [picked, [batch] + [axes[position] for position in free]]
+        output = [batch, 0] if len(observed_nodes) else [0]
+        joint = np.einsum(*operands, output, optimize="greedy").reshape(-1, self.cardinalities[0])
+        return joint / joint.sum(axis=1, keepdims=True)
+
+
+class _BaseBayesianFusion(_BaseLateFusion):
+    """The network part shared by the Bayesian-network classifier and regressor."""
+
+    def _needs_out_of_fold(self):
+        return True
+
+    def _check_structure_supports_weights(self, sample_weight):
+        if sample_weight is not None and self.structure == "hillclimb":
+            raise ValueError(
+                "structure='hillclimb' cannot honour sample_weight: pgmpy's structure "
+                "scores (bic, bdeu, k2) count rows without weights. Use structure='naive' "
+                "or structure='tan', which weight both the structure and the probability "
+                "tables, or fit without sample_weight."
+            )
+
+    def _build_network(self, pgmpy, frame, target_codes, target_states, outputs, present, weights):
+        modality_codes, modality_states = self._fit_modality_nodes(outputs, present)
+        feature_codes, feature_states = self._fit_feature_nodes(frame)
+        nodes = [TARGET_NODE, *self.modality_names_, *self.feature_nodes_]
+        self._check_node_names(nodes)
+        states = {
+            TARGET_NODE: target_states,
+            **dict(zip(self.modality_names_, modality_states)),
+            **dict(zip(self.feature_nodes_, feature_states)),
+        }
+        codes = np.column_stack([target_codes, *modality_codes, *feature_codes])
+        cardinalities = [len(states[node]) for node in nodes]
+        with _quiet_pgmpy():
+            edges = self._learn_edges(pgmpy, nodes, states, codes, cardinalities, weights)
+            self.network_ = _fit_network(
+                pgmpy, nodes, states, codes, edges, self.equivalent_sample_size, weights
+            )
+        self.node_states_ = states
+        self.cpds_ = {node: self.network_.get_cpds(node) for node in nodes}
+        self._tables = _PosteriorTables.from_network(self.network_, nodes, states)
+        self.modality_influence_ = self._influence(nodes)
+
+    def _learn_edges(self, pgmpy, nodes, states, codes, cardinalities, weights):
+        if self.structure == "naive" or len(nodes) == 2:
+            return _naive_edges(nodes[1:])
+        if self.structure == "tan":
+            return _tan_edges(nodes, codes, cardinalities, weights)
+        return _hillclimb_edges(
+            pgmpy,
+            nodes,
+            states,
+            codes,
+            self.modality_names_,
+            self.scoring,
+            self.equivalent_sample_size,
+        )
+
+    def _check_node_names(self, nodes):
+        if len(nodes) > MAX_NODES:
+            raise ValueError(
+                f"The network would have {len(nodes)} nodes (the target, "
+                f"{len(self.modality_names_)} modalities and {len(self.feature_nodes_)} "
+                f"include_features columns); exact inference supports at most {MAX_NODES}. "
+                "Pass fewer include_features columns."
+            )
+        seen = set()
+        for node in nodes:
+            if node in seen:
+                raise ValueError(
+                    f"Two nodes of the network would be named {node!r}: the target node is "
+                    f"named {TARGET_NODE!r}, modality nodes take the modality name and "
+                    "include_features nodes the column name. Rename the modality or leave "
+                    "the column out of include_features."
+                )
+            seen.add(node)
+
+    def _fit_modality_nodes(self, outputs, present):
+        self.bin_edges_ = {}
+        codes, states = [], []
+        for j, name in enumerate(self.modality_names_):
+            groups, values, n_groups = self._bin_inputs(outputs[present[:, j], j])
+            edges = _fit_bins(groups, values, n_groups, self.n_bins)
+            self.bin_edges_[name] = edges if n_groups > 1 else edges[0]
+            column = np.full(len(present), -1, dtype=np.int64)
+            column[present[:, j]] = _apply_bins(edges, groups, values)
+            codes.append(column)
+            states.append(_bin_state_names(edges, self._bin_group_names(n_groups)))
+        return codes, states
+
+    def _modality_codes(self, outputs, present):
+        columns = []
+        for j, name in enumerate(self.modality_names_):
+            column = np.full(len(present), -1, dtype=np.int64)
+            if present[:, j].any():
+                groups, values, _ = self._bin_inputs(outputs[present[:, j], j])
+                edges = self.bin_edges_[name]
+                edges = edges if isinstance(edges, list) else [edges]
+                column[present[:, j]] = _apply_bins(edges, groups, values)
+            columns.append(column)
+        return columns
+
+    def _fit_feature_nodes(self, frame):
+        columns = self._check_include_features(frame)
+        self.feature_nodes_ = [str(column) for column in columns]
+        self._feature_columns = columns
+        self.feature_levels_ = {}
+        codes, states = [], []
+        for column, node in zip(columns, self.feature_nodes_):
+            values, present = _feature_strings(frame, column)
+            if not present.any():
+                raise ValueError(
+                    f"Column {column!r} of include_features is missing in every training "
+                    "row, so its node has nothing to learn from. Leave it out of "
+                    "include_features."
+                )
+            levels = self._frequent_levels(values[present])
+            self.feature_levels_[column] = levels
+            codes.append(_level_codes(values, present, levels))
+            states.append([*levels, OTHER_LEVEL])
+        return codes, states
+
+    def _check_include_features(self, frame):
+        columns = [] if self.include_features is None else list(self.include_features)
+        for column in columns:
+            if column not in frame.columns:
+                raise ValueError(
+                    f"The 'include_features' parameter names column {column!r}, which is "
+                    f"not in X. X has columns {list(frame.columns)}."
+                )
+        if len(set(columns)) != len(columns):
+            raise ValueError(
+                f"The 'include_features' parameter names some columns twice: {columns}."
+            )
+        return columns
+
+    def _frequent_levels(self, values):
+        counts = pd.Series(values).value_counts()
+        threshold = self.min_frequency
+        if isinstance(threshold, float):
+            threshold = threshold * len(values)
+        kept = sorted(level for level, count in counts.items() if count >= threshold)
+        return [level for level in kept if level != OTHER_LEVEL]
+
+    def _feature_codes(self, X):
+        if not self.feature_nodes_:
+            return []
+        frame = self._check_input(X)
+        codes = []
+        for column in self._feature_columns:
+            values, present = _feature_strings(frame, column)
+            codes.append(_level_codes(values, present, self.feature_levels_[column]))
+        return codes
+
+    def _posterior(self, X):
+        outputs, present = self._modality_predictions(X)
+        columns = self._modality_codes(outputs, present) + self._feature_codes(X)
+        return self._tables.posterior(np.column_stack(columns))
+
+    def _influence(self, nodes):
+        target_entropy = _entropy(self._tables.marginal(1).sum(axis=1))
+        rows = []
+        for i, node in enumerate(nodes[1:], start=1):
+            information = _mutual_information(self._tables.marginal(i))
+            rows.append(
+                {
+                    "node": node,
+                    "kind": "modality" if node in self.modality_names_ else "feature",
+                    "n_states": len(self.node_states_[node]),
+                    "mutual_information": information,
+                    "share_of_target_entropy": (
+                        information / target_entropy if target_entropy > 0 else 0.0
+                    ),
+                }
+            )
+        table = pd.DataFrame(rows).set_index("node")
+        return table.sort_values("mutual_information", ascending=False, kind="stable")
+
+    def plot_network(self, ax=None):
+        """Draw the fitted network: the target on top, arrows from parent to child.
+
+        Needs matplotlib (``pip install "mmsk[plot]"``).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            Where to draw; None creates a new figure.
+
+        Returns
+        -------
+        ax : matplotlib.axes.Axes
+            The axes holding the drawing.
+        """
+        check_is_fitted(self, "network_")
+        plt = _import_pyplot()
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self.node_states_)
+        graph.add_edges_from(self.network_.edges())
+        for depth, generation in enumerate(nx.topological_generations(graph)):
+            for node in generation:
+                graph.nodes[node]["depth"] = depth
+        positions = nx.multipartite_layout(graph, subset_key="depth", align="horizontal")
+        positions = {node: (x, -y) for node, (x, y) in positions.items()}
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 4))
+        colours = [_node_colour(node, self.feature_nodes_) for node in graph.nodes]
+        nx.draw_networkx(
+            graph,
+            positions,
+            ax=ax,
+            node_color=colours,
+            node_size=1800,
+            font_size=9,
+            arrows=True,
+            arrowsize=15,
+        )
+        ax.set_title(f"{type(self).__name__} (structure={self.structure!r})")
+        ax.set_axis_off()
+        return ax
+
+
+def _node_colour(node, feature_nodes):
+    if node == TARGET_NODE:
+        return "#f4a261"
+    return "#a8dadc" if node in feature_nodes else "#8ecae6"
+
+
+def _import_pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        raise ImportError(
+            f"plot_network needs matplotlib, which is not installed. Install it with: "
+            f"{_INSTALL_PLOT}"
+        ) from error
+    return plt
+
+
+def _feature_strings(frame, column):
+    """A column's cells as strings, with a mask of the cells that are set."""
+    cells = frame[column]
+    present = presence_mask(cells.to_frame())
+    values = np.full(len(cells), "", dtype=object)
+    values[present] = cells[present].astype(str).str.strip().to_numpy(dtype=object)
+    return values, present
+
+
+def _level_codes(values, present, levels):
+    """Index of each value among ``levels``; unseen levels go to the last, "other", state."""
+    codes = pd.Categorical(values, categories=levels).codes.astype(np.int64)
+    codes[codes < 0] = len(levels)
+    codes[~present] = -1
+    return codes
+
+
+_SHARED_PARAMETERS_DOC = """
+    modalities : "auto" or list of tuple, default="auto"
+        The modality spec; see :class:`ModalityUnion`.
+    estimators : "auto" or dict, default="auto"
+        {estimators}
+    structure : {{"naive", "tan", "hillclimb"}}, default="tan"
+        How the nodes are linked; the target is always a root.
+
+        - ``"naive"``: the target is the only parent of every node (naive Bayes).
+        - ``"tan"``: tree-augmented naive Bayes: as ``"naive"``, plus a maximum
+          spanning tree of the conditional mutual information given the target
+          (Chow-Liu), directed away from the node most informative of the target.
+        - ``"hillclimb"``: pgmpy's hill-climbing search with the ``scoring`` score
+          (at most {max_indegree} parents per node), with an edge from the target to
+          every modality node required and every edge into the target forbidden.
+    scoring : {{"bic", "bdeu", "k2"}}, default="bic"
+        The structure score of ``structure="hillclimb"``: pgmpy's ``BIC`` (discrete),
+        ``BDeu`` (with ``equivalent_sample_size``) or ``K2``.
+    n_bins : int, default=5
+        {n_bins}
+    include_features : list of column labels or None, default=None
+        Input columns that become nodes of their own, for example a key categorical
+        column. Their cells are cast to strings; levels seen fewer than
+        ``min_frequency`` times, and levels unseen in training, share the state
+        ``"(other)"``; a missing cell gives no evidence.
+    min_frequency : int or float, default=10
+        Least count (int) or share of the rows where the column is set (float in
+        (0, 1)) for a level of an ``include_features`` column to keep its own state.
+    equivalent_sample_size : float, default=10
+        Equivalent sample size of the BDeu prior of every probability table (and of
+        the ``"bdeu"`` score): the prior adds ``equivalent_sample_size / (r * q)``
+        pseudo-counts to each cell of a table with ``r`` states and ``q`` parent
+        configurations, so every state keeps a non-zero probability.
+    cv : int, cross-validation generator, iterable or "prefit", default=5
+        Splits for the out-of-fold predictions that the network learns from.
+        ``"prefit"`` takes the already fitted models of ``estimators`` as they are and
+        learns the network from their predictions on the training rows.
+    n_jobs : int or None, default=None
+        Number of modalities fitted in parallel.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the default tabular estimator.
+    verbose : bool, default=False
+        Print how columns were assigned to modalities."""
+
+_SHARED_ATTRIBUTES_DOC = """
+    network_ : pgmpy.models.DiscreteBayesianNetwork
+        The fitted network, with its conditional probability tables.
+    cpds_ : dict of str to pgmpy.factors.discrete.TabularCPD
+        The conditional probability table of each node (``print`` shows it).
+    node_states_ : dict of str to list of str
+        The states of each node: ``"target"``, then the modality nodes (named after
+        their modality), then the ``include_features`` nodes (named after their
+        column).
+    bin_edges_ : dict of str to ndarray
+        {bin_edges}
+    modality_influence_ : pandas.DataFrame of shape (n_nodes - 1, 4)
+        For each non-target node, its mutual information with the target under the
+        fitted network (``mutual_information``, in nats; it equals the expected
+        Kullback-Leibler shift of the target's distribution when the node is
+        observed), the same as a share of the target's entropy, its kind
+        (``"modality"`` or ``"feature"``) and its number of states; sorted from the
+        most to the least influential.
+    feature_nodes_ : list of str
+        The nodes of the ``include_features`` columns.
+    feature_levels_ : dict
+        The levels of each ``include_features`` column that kept a state of their own.
+    estimators_ : list of estimators
+        The fitted per-modality models, in the order of ``modality_names_``.
+    named_estimators_ : Bunch
+        The same, by modality name.
+    modality_names_ : list of str
+        The fitted modalities.
+    missing_in_training_ : list of str
+        Modalities missing in some training rows.
+    column_kinds_ : dict
+        The detected kind of every input column.
+    modality_columns_ : dict
+        The columns of each modality.
+    modality_kinds_ : dict
+        ``"text"`` or ``"tabular"`` for each modality.
+    n_features_in_ : int
+        Number of input columns.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Input column names, when ``X`` had string column names."""
+
+_SHARED_NOTES = """
+    Each modality's estimator is trained on the rows where the modality is present;
+    its out-of-fold predictions on those rows are the training data of the modality's
+    node, so the network learns how far to trust each modality from predictions it did
+    not see the labels of. The probability tables are learned with pgmpy's
+    ``DiscreteBayesianEstimator`` (BDeu prior, every state declared), each from the rows
+    where its node and the node's parents are all observed. ``structure="tan"``
+    estimates each conditional mutual information from the rows where both nodes are
+    observed; ``structure="hillclimb"`` scores structures on the complete rows only
+    (falling back to ``"naive"`` when fewer than two rows are complete), because
+    scores of families counted on different rows cannot be compared.
+
+    A modality missing in a row (every one of its cells missing) gives no evidence:
+    its node is summed out. The posterior is exact; it is computed once per distinct
+    pattern of node states among the rows (a handful, since every node has few states)
+    by variable elimination over the probability tables, and looked up for every row.
+
+    An ``include_features`` column also stays in its modality: with
+    ``structure="naive"`` its information then counts twice; ``"tan"`` and
+    ``"hillclimb"`` can link its node to its modality's node and discount it."""
+
+
+class BayesianNetworkFusionClassifier(ClassifierMixin, _BaseBayesianFusion):
+    __doc__ = (
+        """Bayesian-network fusion classifier: exact posterior given the modalities present.
+
+    One classifier per modality, trained on the rows where that modality is present,
+    gives out-of-fold class probabilities. Each modality's probabilities are
+    discretised into the states of one node; the target, these nodes and optionally a
+    few categorical columns form a discrete Bayesian network. ``predict_proba`` returns
+    the exact posterior ``P(target | nodes observed in the row)``: a missing modality
+    gives no evidence and is summed out, so no imputation is needed.
+
+    Needs pgmpy (``pip install "mmsk[bayes]"``).
+
+    Parameters
+    ----------"""
+        + _SHARED_PARAMETERS_DOC.format(
+            estimators=(
+                "Classifier per modality name, each with ``predict_proba``; modalities "
+                "not in the dict get the default for their kind: "
+                "``LogisticRegression(C=3.0, max_iter=1000)`` for text and "
+                "``HistGradientBoostingClassifier`` for tabular modalities. With "
+                '``cv="prefit"``, fitted models that take the modality\'s raw columns.'
+            ),
+            n_bins=(
+                "Number of quantile bins of a modality's predicted probabilities. Binary "
+                "targets: bins of the probability of ``classes_[1]``. More classes: the "
+                "predicted class crossed with bins of its probability, so up to "
+                "``n_classes * n_bins`` states. Bins are cut at quantiles of the "
+                "out-of-fold predictions (ties merge bins); predictions beyond the "
+                "training range fall into the outer bins."
+            ),
+            max_indegree=MAX_HILLCLIMB_INDEGREE,
+        )
+        + """
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels; the states of the ``"target"`` node are their strings."""
+        + _SHARED_ATTRIBUTES_DOC.format(
+            bin_edges=(
+                "Thresholds of each modality's bins: an array of the probability of "
+                "``classes_[1]`` for binary targets, otherwise a list with one array of "
+                "thresholds of the top probability per predicted class."
+            ),
+        )
+        + """
+
+    See Also
+    --------
+    BayesianNetworkFusionRegressor : The same for continuous targets.
+    LateFusionClassifier : Combines the modalities' probabilities by fixed rules or
+        stacking.
+
+    Notes
+    -----"""
+        + _SHARED_NOTES
+        + """
+
+    ``sample_weight`` weights the modality estimators, the bins' probability tables
+    and the ``"tan"`` structure; ``structure="hillclimb"`` refuses it, because pgmpy's
+    structure scores count rows without weights.
+
+    Examples
+    --------
+    >>> from mmsk.fusion._bayesian import BayesianNetworkFusionClassifier
+    >>> from mmsk.datasets import make_multimodal_classification
+    >>> X, y = make_multimodal_classification(n_samples=300, random_state=0)
+    >>> model = BayesianNetworkFusionClassifier(cv=3, random_state=0).fit(X, y)
+    >>> sorted(model.network_.edges())
+    [('target', 'tabular'), ('target', 'text'), ('text', 'tabular')]
+    >>> model.predict_proba(X.assign(text_0=None)[:2]).shape
+    (2, 2)
+    >>> list(model.modality_influence_.columns)
+    ['kind', 'n_states', 'mutual_information', 'share_of_target_entropy']
+    """
+    )
+
+    _parameter_constraints = dict(_BAYESIAN_CONSTRAINTS)
+    _prediction_method = "predict_proba"
+    _default_estimator = LateFusionClassifier._default_estimator
+    _place = LateFusionClassifier._place
+
+    def __init__(
+        self,
+        modalities="auto",
+        *,
+        estimators="auto",
+        structure="tan",
+        scoring="bic",
+        n_bins=5,
+        include_features=None,
+        min_frequency=10,
+        equivalent_sample_size=10.0,
+        cv=5,
+        n_jobs=None,
+        random_state=None,
+        verbose=False,
+    ):
+        self.modalities = modalities
+        self.estimators = estimators
+        self.structure = structure
+        self.scoring = scoring
+        self.n_bins = n_bins
+        self.include_features = include_features
+        self.min_frequency = min_frequency
+        self.equivalent_sample_size = equivalent_sample_size
+        self.cv = cv
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_weight=None):
+        """Fit one classifier per modality, then the network on their predictions.
+
+        Parameters
+        ----------
+        X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
+            The input table.
+        y : array-like of shape (n_samples,)
+            Class labels (strings or numbers).
+        sample_weight : array-like of shape (n_samples,) or None, default=None
+            Row weights, passed to every modality's estimator and to the network.
+
+        Returns
+        -------
+        self : BayesianNetworkFusionClassifier
+            The fitted classifier.
+        """
+        frame = self._check_fit_input(X)
+        y_encoded = encode_classes(self, y, len(frame))
+        weights = check_sample_weight(sample_weight, len(y_encoded))
+        self._check_structure_supports_weights(weights)
+        self._check_probabilities_available()
+        pgmpy = _import_pgmpy()
+        outputs, present = self._fit_modalities(frame, y_encoded, weights)
+        target_states = _unique_strings(self.classes_, "class")
+        self._build_network(pgmpy, frame, y_encoded, target_states, outputs, present, weights)
+        return self
+
+    def predict(self, X):
+        """Predict class labels: the most probable class under the posterior.
+
+        Parameters
+        ----------
+        X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
+            The input table.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels, from ``classes_``.
+        """
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def predict_proba(self, X):
+        """Posterior class probabilities given the modalities present in each row.
+
+        Parameters
+        ----------
+        X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
+            The input table.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        return self._posterior(X)
+
+    def _check_probabilities_available(self):
+        if self.cv == "prefit" or isinstance(self.estimators, str):
+            return
+        for name, estimator in self.estimators.items():
+            if not hasattr(estimator, "predict_proba"):
+                raise ValueError(
+                    f"The estimator of modality {name!r} ({type(estimator).__name__}) has "
+                    "no predict_proba, but the network learns from predicted "
+                    "probabilities. Use a classifier with predict_proba, or wrap it in "
+                    "CalibratedClassifierCV."
+                )
+
+    def _predict_one(self, model, X):
+        return as_probabilities(model.predict_proba(X), model.classes_, len(self.classes_))
+
+    def _align_out_of_fold(self, raw, y):
+        return as_probabilities(raw, np.unique(y), len(self.classes_))
+
+    def _bin_inputs(self, probabilities):
+        if len(self.classes_) == 2:
+            return np.zeros(len(probabilities), dtype=int), probabilities[:, 1], 1
+        predicted = np.argmax(probabilities, axis=1)
+        confidence = probabilities[np.arange(len(probabilities)), predicted]
+        return predicted, confidence, len(self.classes_)
+
+    def _bin_group_names(self, n_groups):
+        if n_groups == 1:
+            return [""]
+        return _unique_strings(self.classes_, "class")
+
+
+class BayesianNetworkFusionRegressor(RegressorMixin, _BaseBayesianFusion):
+    __doc__ = (
+        """Bayesian-network fusion regressor, predicting through a discretised target.
+
+    One regressor per modality, trained on the rows where that modality is present,
+    gives out-of-fold predictions, discretised into the states of one node per
+    modality. The target is cut into ``target_bins`` quantile bins and becomes the
+    network's root. ``predict`` returns the posterior mean: the bins' posterior
+    probabilities given the modalities present, times the (sample-weighted) mean of
+    the training targets in each bin. A missing modality gives no evidence.
+
+    Needs pgmpy (``pip install "mmsk[bayes]"``).
+
+    Parameters
+    ----------"""
+        + _SHARED_PARAMETERS_DOC.format(
+            estimators=(
+                "Regressor per modality name; modalities not in the dict get "
+                "``Ridge(alpha=1.0)`` for text and ``HistGradientBoostingRegressor`` for "
+                'tabular modalities. With ``cv="prefit"``, fitted models that take the '
+                "modality's raw columns."
+            ),
+            n_bins=(
+                "Number of quantile bins of each modality's out-of-fold predictions "
+                "(ties merge bins); predictions beyond the training range fall into the "
+                "outer bins."
+            ),
+            max_indegree=MAX_HILLCLIMB_INDEGREE,
+        )
+        + """
+    target_bins : int, default=10
+        Number of quantile bins of the target (ties merge bins). More bins resolve the
+        target more finely but leave fewer rows to learn each bin's tables from.
+
+    Attributes
+    ----------
+    target_bin_edges_ : ndarray of shape (n_target_states - 1,)
+        Thresholds between the target's bins.
+    target_bin_values_ : ndarray of shape (n_target_states,)
+        The (sample-weighted) mean training target in each bin."""
+        + _SHARED_ATTRIBUTES_DOC.format(
+            bin_edges="Thresholds between the bins of each modality's predictions."
+        )
+        + """
+
+    See Also
+    --------
+    BayesianNetworkFusionClassifier : The same for class labels.
+    LateFusionRegressor : Combines the modalities' predictions by weights or stacking.
+
+    Notes
+    -----"""
+        + _SHARED_NOTES
+        + """
+
+    The posterior mean assumes that, within a target bin, the modalities say nothing
+    more about the target: predictions are therefore confined to the range of the
+    bins' means and resolve the target no finer than its bins. Prefer
+    :class:`LateFusionRegressor` when every modality is always present; this
+    regressor earns its place when modalities go missing, or when the posterior over
+    target bins is itself of interest.
+
+    ``sample_weight`` weights the modality estimators, the probability tables, the
+    ``"tan"`` structure and the bins' means (the bin thresholds are unweighted
+    quantiles); ``structure="hillclimb"`` refuses it.
+
+    Examples
+    --------
+    >>> from mmsk.fusion._bayesian import BayesianNetworkFusionRegressor
+    >>> from mmsk.datasets import make_multimodal_regression
+    >>> X, y = make_multimodal_regression(n_samples=300, random_state=0)
+    >>> model = BayesianNetworkFusionRegressor(cv=3, random_state=0).fit(X, y)
+    >>> model.predict(X[:3]).shape
+    (3,)
+    >>> len(model.node_states_["target"])
+    10
+    """
+    )
+
+    _parameter_constraints = {
+        **_BAYESIAN_CONSTRAINTS,
+        "target_bins": [Interval(Integral, 2, None, closed="left")],
+    }
+    _prediction_method = "predict"
+    _default_estimator = LateFusionRegressor._default_estimator
+    _predict_one = LateFusionRegressor._predict_one
+    _align_out_of_fold = LateFusionRegressor._align_out_of_fold
+    _place = LateFusionRegressor._place
+
+    def __init__(
+        self,
+        modalities="auto",
+        *,
+        estimators="auto",
+        structure="tan",
+        scoring="bic",
+        n_bins=5,
+        target_bins=10,
+        include_features=None,
+        min_frequency=10,
+        equivalent_sample_size=10.0,
+        cv=5,
+        n_jobs=None,
+        random_state=None,
+        verbose=False,
+    ):
+        self.modalities = modalities
+        self.estimators = estimators
+        self.structure = structure
+        self.scoring = scoring
+        self.n_bins = n_bins
+        self.target_bins = target_bins
+        self.include_features = include_features
+        self.min_frequency = min_frequency
+        self.equivalent_sample_size = equivalent_sample_size
+        self.cv = cv
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_weight=None):
+        """Fit one regressor per modality, then the network on their predictions.
+
+        Parameters
+        ----------
+        X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
+            The input table.
+        y : array-like of shape (n_samples,)
+            The continuous target.
+        sample_weight : array-like of shape (n_samples,) or None, default=None
+            Row weights, passed to every modality's estimator and to the network.
+
+        Returns
+        -------
+        self : BayesianNetworkFusionRegressor
+            The fitted regressor.
+        """
+        frame = self._check_fit_input(X)
+        y = check_target(self, y, len(frame), classification=False)
+        weights = check_sample_weight(sample_weight, len(y))
+        self._check_structure_supports_weights(weights)
+        pgmpy = _import_pgmpy()
+        outputs, present = self._fit_modalities(frame, y, weights)
+        target_codes = self._fit_target_bins(y, weights)
+        target_states = [f"bin{j}" for j in range(len(self.target_bin_values_))]
+        self._build_network(pgmpy, frame, target_codes, target_states, outputs, present, weights)
+        return self
+
+    def predict(self, X):
+        """Predict the target: its posterior mean given the modalities present.
+
+        Parameters
+        ----------
+        X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
+            The input table.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        return self._posterior(X) @ self.target_bin_values_
+
+    def _fit_target_bins(self, y, weights):
+        self.target_bin_edges_ = _quantile_edges(y, self.target_bins)
+        codes = np.searchsorted(self.target_bin_edges_, y, side="right")
+        n_states = len(self.target_bin_edges_) + 1
+        values = np.empty(n_states)
+        for state in range(n_states):
+            rows = codes == state
+            bin_weights = None if weights is None else weights[rows]
+            if bin_weights is not None and bin_weights.sum() <= 0:
+                bin_weights = None
+            values[state] = np.average(y[rows], weights=bin_weights)
+        self.target_bin_values_ = values
+        return codes
+
+    def _bin_inputs(self, predictions):
+        return np.zeros(len(predictions), dtype=int), predictions, 1
+
+    def _bin_group_names(self, n_groups):
+        return [""]
