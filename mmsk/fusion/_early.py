@@ -78,6 +78,13 @@ class _ModalityStack:
             return sparse.hstack(weighted + indicators, format="csr", dtype=np.float64)
         return np.hstack(weighted + indicators).astype(np.float64, copy=False)
 
+    @property
+    def named_transformers_(self):
+        return Bunch(**{name: transformer for name, transformer, _ in self.transformers_})
+
+    def __sklearn_tags__(self):
+        return multimodal_tags(super().__sklearn_tags__())
+
     def _stacked_feature_names(self):
         names = []
         for name, transformer, columns in self.transformers_:
@@ -282,13 +289,6 @@ class ModalityUnion(_ModalityStack, TransformerMixin, ModalityComposition):
         check_is_fitted(self, "transformers_")
         return self._stacked_feature_names()
 
-    @property
-    def named_transformers_(self):
-        return Bunch(**{name: transformer for name, transformer, _ in self.transformers_})
-
-    def __sklearn_tags__(self):
-        return multimodal_tags(super().__sklearn_tags__())
-
 
 class _BaseEarlyFusion(_ModalityStack, ModalityComposition):
     """Fit and predict logic shared by the early-fusion classifier and regressor."""
@@ -306,13 +306,6 @@ class _BaseEarlyFusion(_ModalityStack, ModalityComposition):
     def _features(self, X):
         check_is_fitted(self, "estimator_")
         return self._transform_stack(X)
-
-    @property
-    def named_transformers_(self):
-        return Bunch(**{name: transformer for name, transformer, _ in self.transformers_})
-
-    def __sklearn_tags__(self):
-        return multimodal_tags(super().__sklearn_tags__())
 
 
 def _estimator_has(method):
