@@ -1,9 +1,11 @@
 """Pieces shared by the fusion families: targets, weights, tags and nested fitting."""
 
+import os
+
 import numpy as np
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.validation import has_fit_parameter
+from sklearn.utils.validation import check_memory, has_fit_parameter
 
 from .._validation import check_sample_weight, check_target
 
@@ -131,3 +133,10 @@ def as_probabilities(probabilities, estimator_classes, n_classes):
     full = np.zeros((probabilities.shape[0], n_classes))
     full[:, np.asarray(estimator_classes, dtype=int)] = probabilities
     return full
+
+
+def as_memory(memory):
+    """A ``joblib.Memory`` from the ``memory`` parameter (None, a path or a Memory)."""
+    if isinstance(memory, os.PathLike):
+        memory = os.fspath(memory)
+    return check_memory(memory)

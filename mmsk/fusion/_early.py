@@ -1,5 +1,7 @@
 """Early fusion: transform each modality, concatenate the blocks, fit one estimator."""
 
+import os
+
 import numpy as np
 from joblib import Parallel, delayed
 from scipy import sparse
@@ -14,6 +16,7 @@ from sklearn_compat.base import _fit_context
 from .._base import ModalityComposition, presence_mask
 from .._validation import check_sample_weight, check_target
 from ._common import (
+    as_memory,
     combined_sample_weight,
     encode_classes,
     multimodal_tags,
@@ -26,8 +29,9 @@ class _ModalityStack:
 
     def _fit_stack(self, frame):
         frame, modalities = self._resolve_modalities(frame)
+        fit_transform = as_memory(self.memory).cache(_fit_transform_block)
         blocks = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_transform_block)(m.transformer, m.select(frame)) for m in modalities
+            delayed(fit_transform)(m.transformer, m.select(frame)) for m in modalities
         )
         self.transformers_ = [
             (m.name, transformer, m.columns) for m, (transformer, _) in zip(modalities, blocks)
@@ -130,6 +134,7 @@ _STACK_CONSTRAINTS = {
     "modalities": [StrOptions({"auto"}), list],
     "modality_weights": [StrOptions({"balanced"}), dict, None],
     "presence_indicators": ["boolean"],
+    "memory": [None, str, os.PathLike, HasMethods(["cache"])],
     "n_jobs": [int, None],
     "verbose": ["verbose"],
 }
@@ -162,6 +167,10 @@ class ModalityUnion(_ModalityStack, TransformerMixin, ModalityComposition):
     presence_indicators : bool, default=True
         Add a ``"{modality}__present"`` column for each modality missing in at least
         one training row.
+    memory : str, joblib.Memory or None, default=None
+        Cache of the fitted modality transformers and their output blocks (a directory
+        path or a ``joblib.Memory``), reused by grid-search candidates that differ only
+        after the transforms.
     n_jobs : int or None, default=None
         Number of modalities transformed in parallel during fit.
     verbose : bool, default=False
@@ -213,12 +222,14 @@ class ModalityUnion(_ModalityStack, TransformerMixin, ModalityComposition):
         *,
         modality_weights="balanced",
         presence_indicators=True,
+        memory=None,
         n_jobs=None,
         verbose=False,
     ):
         self.modalities = modalities
         self.modality_weights = modality_weights
         self.presence_indicators = presence_indicators
+        self.memory = memory
         self.n_jobs = n_jobs
         self.verbose = verbose
 
@@ -346,6 +357,10 @@ class EarlyFusionClassifier(ClassifierMixin, _BaseEarlyFusion):
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, applied as sample weights of the estimator's fit, so
         it works with any estimator that accepts ``sample_weight``.
+    memory : str, joblib.Memory or None, default=None
+        Cache of the fitted modality transformers and their output blocks (a directory
+        path or a ``joblib.Memory``), reused by grid-search candidates that differ only
+        after the transforms.
     n_jobs : int or None, default=None
         Number of modalities transformed in parallel during fit.
     verbose : bool, default=False
@@ -411,6 +426,7 @@ class EarlyFusionClassifier(ClassifierMixin, _BaseEarlyFusion):
         modality_weights="balanced",
         presence_indicators=True,
         class_weight=None,
+        memory=None,
         n_jobs=None,
         verbose=False,
     ):
@@ -419,6 +435,7 @@ class EarlyFusionClassifier(ClassifierMixin, _BaseEarlyFusion):
         self.modality_weights = modality_weights
         self.presence_indicators = presence_indicators
         self.class_weight = class_weight
+        self.memory = memory
         self.n_jobs = n_jobs
         self.verbose = verbose
 
@@ -513,6 +530,10 @@ class EarlyFusionRegressor(RegressorMixin, _BaseEarlyFusion):
         Scaling of each modality's block; see :class:`ModalityUnion`.
     presence_indicators : bool, default=True
         Add one presence feature per modality missing in some training rows.
+    memory : str, joblib.Memory or None, default=None
+        Cache of the fitted modality transformers and their output blocks (a directory
+        path or a ``joblib.Memory``), reused by grid-search candidates that differ only
+        after the transforms.
     n_jobs : int or None, default=None
         Number of modalities transformed in parallel during fit.
     verbose : bool, default=False
@@ -564,6 +585,7 @@ class EarlyFusionRegressor(RegressorMixin, _BaseEarlyFusion):
         estimator=None,
         modality_weights="balanced",
         presence_indicators=True,
+        memory=None,
         n_jobs=None,
         verbose=False,
     ):
@@ -571,6 +593,7 @@ class EarlyFusionRegressor(RegressorMixin, _BaseEarlyFusion):
         self.estimator = estimator
         self.modality_weights = modality_weights
         self.presence_indicators = presence_indicators
+        self.memory = memory
         self.n_jobs = n_jobs
         self.verbose = verbose
 

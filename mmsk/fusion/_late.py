@@ -1,5 +1,6 @@
 """Late (decision-level) fusion: one estimator per modality, predictions combined."""
 
+import os
 from numbers import Integral
 
 import numpy as np
@@ -19,6 +20,7 @@ from sklearn_compat.base import _fit_context
 from .._base import ModalityComposition, presence_mask
 from .._validation import check_sample_weight, check_target
 from ._common import (
+    as_memory,
     as_probabilities,
     combined_sample_weight,
     encode_classes,
@@ -34,6 +36,7 @@ _LATE_CONSTRAINTS = {
     "estimators": [StrOptions({"auto"}), dict],
     "final_estimator": [HasMethods(["fit", "predict"]), None],
     "cv": ["cv_object", StrOptions({"prefit"})],
+    "memory": [None, str, os.PathLike, HasMethods(["cache"])],
     "n_jobs": [Integral, None],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
@@ -58,8 +61,9 @@ class _BaseLateFusion(ModalityComposition):
         if self.cv == "prefit":
             fitted = models
         else:
+            fit = as_memory(self.memory).cache(_fit_modality)
             fitted = Parallel(n_jobs=self.n_jobs)(
-                delayed(_fit_modality)(m.name, *job) for m, job in zip(modalities, jobs)
+                delayed(fit)(m.name, *job) for m, job in zip(modalities, jobs)
             )
         self.estimators_ = fitted
         self.modality_names_ = [m.name for m in modalities]
@@ -118,25 +122,15 @@ class _BaseLateFusion(ModalityComposition):
             return None
         if self.cv == "prefit":
             outputs = [self._predict_one(model, X) for model, X, _, _ in jobs]
-        else:
-            outputs = Parallel(n_jobs=self.n_jobs)(
-                delayed(self._cross_val_predict_one)(m.name, *job)
-                for m, job in zip(modalities, jobs)
-            )
+            return self._place(outputs, present)
+        predict = as_memory(self.memory).cache(_out_of_fold_predictions)
+        method, classifier = self._prediction_method, is_classifier(self)
+        raw = Parallel(n_jobs=self.n_jobs)(
+            delayed(predict)(m.name, *job, self.cv, method, classifier)
+            for m, job in zip(modalities, jobs)
+        )
+        outputs = [self._align_out_of_fold(r, job[2]) for r, job in zip(raw, jobs)]
         return self._place(outputs, present)
-
-    def _cross_val_predict_one(self, name, model, X, y, sample_weight):
-        cv = check_cv(self.cv, y, classifier=is_classifier(self))
-        params = sample_weight_params(model, sample_weight, f"modality {name!r}")
-        try:
-            raw = cross_val_predict(
-                model, X, y, cv=cv, method=self._prediction_method, params=params
-            )
-        except (ValueError, TypeError) as error:
-            raise type(error)(
-                f"Cross-validating the estimator of modality {name!r} failed: {error}"
-            ) from error
-        return self._align_out_of_fold(raw, y)
 
     def _modality_predictions(self, X):
         check_is_fitted(self, "estimators_")
@@ -173,6 +167,18 @@ def _fit_modality(name, model, X, y, sample_weight):
         return clone(model).fit(X, y, **params)
     except (ValueError, TypeError) as error:
         raise type(error)(f"Fitting the estimator of modality {name!r} failed: {error}") from error
+
+
+def _out_of_fold_predictions(name, model, X, y, sample_weight, cv, method, classifier):
+    """Out-of-fold predictions of one modality's model (a function, so it can be cached)."""
+    splitter = check_cv(cv, y, classifier=classifier)
+    params = sample_weight_params(model, sample_weight, f"modality {name!r}")
+    try:
+        return cross_val_predict(model, X, y, cv=splitter, method=method, params=params)
+    except (ValueError, TypeError) as error:
+        raise type(error)(
+            f"Cross-validating the estimator of modality {name!r} failed: {error}"
+        ) from error
 
 
 def _softmax_weights(theta):
@@ -242,6 +248,10 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
     class_weight : dict, "balanced" or None, default=None
         Class weights, applied as sample weights of every modality's estimator and of
         the combiner.
+    memory : str, joblib.Memory or None, default=None
+        Cache of the per-modality fits and out-of-fold predictions (a directory path
+        or a ``joblib.Memory``). Candidates of a grid search that differ only in how
+        they fuse (``fusion``, ``final_estimator``) then compute them once.
     n_jobs : int or None, default=None
         Number of modalities fitted in parallel.
     random_state : int, RandomState instance or None, default=None
@@ -313,6 +323,7 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
         final_estimator=None,
         cv=5,
         class_weight=None,
+        memory=None,
         n_jobs=None,
         random_state=None,
         verbose=False,
@@ -323,6 +334,7 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
         self.final_estimator = final_estimator
         self.cv = cv
         self.class_weight = class_weight
+        self.memory = memory
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -524,6 +536,10 @@ class LateFusionRegressor(RegressorMixin, _BaseLateFusion):
         The stacking regressor; None means ``RidgeCV()``.
     cv : int, cross-validation generator, iterable or "prefit", default=5
         Splits for the out-of-fold predictions.
+    memory : str, joblib.Memory or None, default=None
+        Cache of the per-modality fits and out-of-fold predictions (a directory path
+        or a ``joblib.Memory``). Candidates of a grid search that differ only in how
+        they fuse (``fusion``, ``final_estimator``) then compute them once.
     n_jobs : int or None, default=None
         Number of modalities fitted in parallel.
     random_state : int, RandomState instance or None, default=None
@@ -587,6 +603,7 @@ class LateFusionRegressor(RegressorMixin, _BaseLateFusion):
         fusion="weighted",
         final_estimator=None,
         cv=5,
+        memory=None,
         n_jobs=None,
         random_state=None,
         verbose=False,
@@ -596,6 +613,7 @@ class LateFusionRegressor(RegressorMixin, _BaseLateFusion):
         self.fusion = fusion
         self.final_estimator = final_estimator
         self.cv = cv
+        self.memory = memory
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose

@@ -156,3 +156,15 @@ def test_plain_numeric_arrays_work():
     model = EarlyFusionClassifier(estimator=LogisticRegression()).fit(X, y)
     assert list(model.modality_columns_) == ["tabular"]
     assert accuracy_score(y, model.predict(X)) > 0.9
+
+
+def test_memory_reuses_modality_transforms(classification_data, tmp_path):
+    X, y = classification_data
+    first = EarlyFusionClassifier(memory=tmp_path).fit(X, y)
+    n_entries = len(list(tmp_path.rglob("output.pkl")))
+    assert n_entries == 2
+    second = EarlyFusionClassifier(memory=str(tmp_path), modality_weights=None).fit(X, y)
+    assert len(list(tmp_path.rglob("output.pkl"))) == n_entries
+    plain = EarlyFusionClassifier(modality_weights=None).fit(X, y)
+    np.testing.assert_allclose(second.predict_proba(X), plain.predict_proba(X))
+    assert first.modality_weights_ != second.modality_weights_

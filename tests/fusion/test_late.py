@@ -202,3 +202,26 @@ def test_regressor_rejects_classification_only_rules(regression_data):
     X, y = regression_data
     with pytest.raises(ValueError, match=r"The 'fusion' parameter of LateFusionRegressor"):
         LateFusionRegressor(fusion="vote").fit(X, y)
+
+
+def _cached_results(cache_dir):
+    return sorted(path.parent for path in cache_dir.rglob("output.pkl"))
+
+
+def test_memory_reuses_modality_fits_across_fusion_rules(classification_data, tmp_path):
+    X, y = classification_data
+    uncached = {
+        fusion: LateFusionClassifier(fusion=fusion, cv=3, random_state=0).fit(X, y)
+        for fusion in ("weighted", "stacking", "mean")
+    }
+    first = LateFusionClassifier(fusion="weighted", cv=3, random_state=0, memory=tmp_path)
+    first.fit(X, y)
+    entries_after_first = _cached_results(tmp_path)
+    assert len(entries_after_first) == 4  # two modalities: out-of-fold and refit each
+    for fusion in ("stacking", "mean"):
+        cached = LateFusionClassifier(fusion=fusion, cv=3, random_state=0, memory=tmp_path)
+        np.testing.assert_allclose(
+            cached.fit(X, y).predict_proba(X), uncached[fusion].predict_proba(X)
+        )
+    assert _cached_results(tmp_path) == entries_after_first
+    np.testing.assert_allclose(first.predict_proba(X), uncached["weighted"].predict_proba(X))
