@@ -22,6 +22,8 @@ _TEXT_MIN_UNIQUE_SHARE = 0.3
 _TEXT_LONG_WORDS = 8.0
 _IDENTIFIER_MIN_ROWS = 20
 _IDENTIFIER_MAGNITUDE = 1e9
+_NUMBER_MAX_WORDS = 2.0
+_DATE_MAX_WORDS = 5.0
 
 _NUMBER_DECORATION = re.compile(r"[\s,%$€£¥_]")
 _DATE_HINT = re.compile(r"\d{4}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{1,2}:\d{2}")
@@ -106,12 +108,11 @@ def _looks_like_integer_key(values):
 
 def _detect_object_kind(values):
     sample = _even_sample(values).map(cell_to_text)
-    if parse_numbers(sample).notna().mean() >= _PARSE_SHARE:
+    mean_words = float(sample.str.split().str.len().mean())
+    if mean_words < _NUMBER_MAX_WORDS and parse_numbers(sample).notna().mean() >= _PARSE_SHARE:
         return "numeric"
-    if _parses_as_dates(sample):
+    if mean_words <= _DATE_MAX_WORDS and _parses_as_dates(sample):
         return "datetime"
-    words = sample.str.split().str.len()
-    mean_words = float(words.mean())
     unique_share = sample.nunique() / len(sample)
     if mean_words >= _TEXT_LONG_WORDS or (
         mean_words >= _TEXT_MIN_WORDS and unique_share >= _TEXT_MIN_UNIQUE_SHARE

@@ -54,6 +54,8 @@ def check_frame(estimator, X, *, reset):
         if "same order" in str(error):
             raise ValueError(f"{str(error).rstrip()}\n{_ORDER_HINT}") from None
         raise
+    if not reset and frame is not X and hasattr(estimator, "feature_names_in_"):
+        frame.columns = estimator.feature_names_in_
     return frame
 
 

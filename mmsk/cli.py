@@ -1,26 +1,105 @@
-"""Command-line entry point: compare fusion estimators on the bundled demo data."""
+"""The ``mmsk`` command: compare fusion methods on a table, fit one, predict with it.
+
+Run ``mmsk --help`` (or ``python -m mmsk --help``) for the sub-commands.
+"""
 
 import argparse
+import json
 import sys
+import tempfile
 import time
+from importlib.util import find_spec
+from pathlib import Path
 
+import joblib
 import numpy as np
-from sklearn.model_selection import StratifiedKFold, cross_validate
+import pandas as pd
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import KFold, StratifiedKFold, cross_validate
+from sklearn.utils.multiclass import type_of_target
 
 from .datasets import load_clothing_reviews
-from .fusion import EarlyFusionClassifier, LateFusionClassifier
+from .fusion import (
+    EarlyFusionClassifier,
+    EarlyFusionRegressor,
+    LateFusionClassifier,
+    LateFusionRegressor,
+)
+
+TASKS = ("auto", "binary", "multiclass", "regression")
+DEFAULT_SCORING = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "r2"}
+LATE_RULES = {
+    "classification": ("mean", "weighted", "vote", "product", "stacking"),
+    "regression": ("mean", "weighted", "stacking"),
+}
+BAYES_STRUCTURES = ("naive", "tan", "hillclimb")
+_MAX_CLASSES_FOR_INTEGERS = 20
 
 
-def candidate_models(random_state=0):
-    """The estimators compared by the demo: early fusion and every late-fusion rule."""
-    models = {"early": EarlyFusionClassifier()}
-    for fusion in ("mean", "weighted", "vote", "product", "stacking"):
-        models[f"late/{fusion}"] = LateFusionClassifier(fusion=fusion, random_state=random_state)
+class CommandError(Exception):
+    """A problem with the command's input, reported in one line with exit status 2."""
+
+
+def candidate_models(task, *, memory=None, random_state=0):
+    """Every fusion model the installed extras provide, by name, for ``task``.
+
+    Parameters
+    ----------
+    task : {"binary", "multiclass", "regression"}
+        The learning task.
+    memory : str or None, default=None
+        Cache directory shared by the late-fusion candidates, so their per-modality
+        fits and out-of-fold predictions are computed once per fold.
+    random_state : int, default=0
+        Seed of every candidate.
+
+    Returns
+    -------
+    models : dict
+        Candidate name (``"early"``, ``"late-stacking"``, ``"bayes-naive"`` ...) to an
+        unfitted estimator.
+    """
+    classification = task != "regression"
+    early = EarlyFusionClassifier if classification else EarlyFusionRegressor
+    late = LateFusionClassifier if classification else LateFusionRegressor
+    models = {"early": early()}
+    for rule in LATE_RULES["classification" if classification else "regression"]:
+        models[f"late-{rule}"] = late(fusion=rule, memory=memory, random_state=random_state)
+    models.update(_bayesian_candidates(classification, memory, random_state))
     return models
 
 
-def compare(X, y, *, cv=3, scoring="accuracy", random_state=0, stream=sys.stdout):
-    """Cross-validate every candidate and return rows of the leaderboard, best first.
+def _bayesian_candidates(classification, memory, random_state):
+    if find_spec("pgmpy") is None:
+        return {}
+    try:
+        from .fusion import BayesianNetworkFusionClassifier, BayesianNetworkFusionRegressor
+    except ImportError:
+        return {}
+    bayes = BayesianNetworkFusionClassifier if classification else BayesianNetworkFusionRegressor
+    return {
+        f"bayes-{structure}": bayes(structure=structure, memory=memory, random_state=random_state)
+        for structure in BAYES_STRUCTURES
+    }
+
+
+def infer_task(y):
+    """``"binary"``, ``"multiclass"`` or ``"regression"`` from the target's values."""
+    target_type = type_of_target(np.asarray(y))
+    if target_type == "binary":
+        return "binary"
+    if target_type == "multiclass":
+        if pd.api.types.is_numeric_dtype(pd.Series(y).dtype):
+            few = pd.Series(y).nunique() <= _MAX_CLASSES_FOR_INTEGERS
+            return "multiclass" if few else "regression"
+        return "multiclass"
+    if target_type == "continuous":
+        return "regression"
+    raise CommandError(f"cannot tell the task from the target (type {target_type!r}); pass --task")
+
+
+def compare(X, y, task, *, candidates=None, cv=5, scoring=None, random_state=0, stream=None):
+    """Cross-validate fusion candidates on the same folds; rows of a leaderboard, best first.
 
     Parameters
     ----------
@@ -28,72 +107,345 @@ def compare(X, y, *, cv=3, scoring="accuracy", random_state=0, stream=sys.stdout
         The input table.
     y : array-like of shape (n_samples,)
         The target.
-    cv : int, default=3
-        Number of stratified folds.
-    scoring : str, default="accuracy"
-        A scikit-learn scorer name.
+    task : {"binary", "multiclass", "regression"}
+        The learning task.
+    candidates : list of str or None, default=None
+        Names among :func:`candidate_models`; None means all.
+    cv : int, default=5
+        Number of folds (stratified for classification, shuffled with ``random_state``).
+    scoring : str or None, default=None
+        A scikit-learn scorer name; None means roc_auc (binary), accuracy (multiclass)
+        or r2 (regression).
     random_state : int, default=0
-        Seed of the folds and of the estimators.
-    stream : file-like, default=sys.stdout
-        Where progress lines go.
+        Seed of the folds and of the candidates.
+    stream : file-like or None, default=None
+        Where progress lines go; None means nowhere.
 
     Returns
     -------
     rows : list of dict
-        ``model``, ``score_mean``, ``score_std``, ``fit_time`` and ``predict_time``.
+        ``model``, ``score_mean``, ``score_std``, ``fit_time`` and ``predict_time``
+        (means over folds, in seconds), sorted by ``score_mean``, best first.
     """
-    folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
-    rows = []
-    models = candidate_models(random_state)
-    for i, (name, model) in enumerate(models.items(), start=1):
-        print(f"[{i}/{len(models)}] {name} ...", file=stream, flush=True)
-        result = cross_validate(model, X, y, cv=folds, scoring=scoring)
-        rows.append(
-            {
-                "model": name,
-                "score_mean": float(np.mean(result["test_score"])),
-                "score_std": float(np.std(result["test_score"])),
-                "fit_time": float(np.mean(result["fit_time"])),
-                "predict_time": float(np.mean(result["score_time"])),
-            }
+    scoring = scoring or DEFAULT_SCORING[task]
+    splitter = StratifiedKFold if task != "regression" else KFold
+    folds = splitter(n_splits=cv, shuffle=True, random_state=random_state)
+    with tempfile.TemporaryDirectory(prefix="mmsk-compare-") as cache:
+        models = _select(candidate_models(task, memory=cache, random_state=random_state), candidates)
+        rows = [
+            _cross_validate(name, model, X, y, folds, scoring, f"[{i}/{len(models)}]", stream)
+            for i, (name, model) in enumerate(models.items(), start=1)
+        ]
+    return sorted(rows, key=lambda row: -np.nan_to_num(row["score_mean"], nan=-np.inf))
+
+
+def _select(models, names):
+    if not names:
+        return models
+    unknown = [name for name in names if name not in models]
+    if unknown:
+        raise CommandError(
+            f"unknown fusion candidates {unknown}; available here: {', '.join(models)}"
         )
-    return sorted(rows, key=lambda row: -row["score_mean"])
+    return {name: models[name] for name in names}
+
+
+def _cross_validate(name, model, X, y, folds, scoring, counter, stream):
+    _say(stream, f"{counter} {name} ...")
+    result = cross_validate(model, X, y, cv=folds, scoring=scoring, error_score=np.nan)
+    row = {
+        "model": name,
+        "score_mean": float(np.mean(result["test_score"])),
+        "score_std": float(np.std(result["test_score"])),
+        "fit_time": float(np.mean(result["fit_time"])),
+        "predict_time": float(np.mean(result["score_time"])),
+    }
+    _say(stream, f"{counter} {name}: {row['score_mean']:.4f} ± {row['score_std']:.4f}")
+    return row
+
+
+def _say(stream, text):
+    if stream is not None:
+        print(text, file=stream, flush=True)
 
 
 def format_leaderboard(rows, scoring):
     """The leaderboard as an aligned text table."""
-    header = f"{'model':<16} {scoring:>18} {'fit s':>8} {'predict s':>10}"
+    header = f"{'model':<18} {scoring:>18} {'fit s':>8} {'predict s':>10}"
     lines = [header, "-" * len(header)]
     for row in rows:
         score = f"{row['score_mean']:.4f} ± {row['score_std']:.4f}"
         lines.append(
-            f"{row['model']:<16} {score:>18} {row['fit_time']:>8.2f} {row['predict_time']:>10.2f}"
+            f"{row['model']:<18} {score:>18} {row['fit_time']:>8.2f} {row['predict_time']:>10.2f}"
         )
     return "\n".join(lines)
 
 
-def main(argv=None):
-    """Run the demo comparison; returns the process exit status."""
+def plot_leaderboard(rows, scoring, path):
+    """Save a horizontal bar chart of the leaderboard (mean score with its spread)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ordered = rows[::-1]
+    figure, ax = plt.subplots(figsize=(7, 0.45 * len(rows) + 1.2))
+    ax.barh(
+        [row["model"] for row in ordered],
+        [row["score_mean"] for row in ordered],
+        xerr=[row["score_std"] for row in ordered],
+        color="#4C72B0",
+        capsize=3,
+    )
+    low = min(row["score_mean"] - row["score_std"] for row in rows)
+    high = max(row["score_mean"] + row["score_std"] for row in rows)
+    margin = max((high - low) * 0.15, 0.005)
+    ax.set_xlim(low - margin, high + margin)
+    ax.set_xlabel(f"{scoring} (cross-validated mean ± std)")
+    ax.set_title("mmsk compare: fusion leaderboard")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def read_table(path, target):
+    """Read a CSV and split off the target column, with one-line errors."""
+    try:
+        frame = pd.read_csv(path)
+    except FileNotFoundError:
+        raise CommandError(f"no such file: {path}") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise CommandError(f"cannot read {path} as CSV: {_first_line(error)}") from None
+    if target not in frame.columns:
+        raise CommandError(
+            f"target column {target!r} is not in {path}; its columns are {list(frame.columns)}"
+        )
+    y = frame.pop(target)
+    if y.isna().any():
+        kept = y.notna().to_numpy()
+        print(f"note: dropping {int((~kept).sum())} rows whose target is missing", file=sys.stderr)
+        frame, y = frame[kept].reset_index(drop=True), y[kept].reset_index(drop=True)
+    return frame, y
+
+
+def _first_line(error):
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _load_data(args):
+    if args.data is None:
+        X, y = load_clothing_reviews(return_X_y=True)
+        print(f"Bundled demo data: {X.shape[0]} rows, {X.shape[1]} columns; target {y.name!r}")
+        return X, y
+    if args.target is None:
+        raise CommandError("--target is required when a data file is given")
+    X, y = read_table(args.data, args.target)
+    print(f"{args.data}: {X.shape[0]} rows, {X.shape[1]} columns; target {args.target!r}")
+    return X, y
+
+
+def _task(args, y):
+    task = infer_task(y) if args.task == "auto" else args.task
+    if task != "regression" and pd.Series(y).nunique() < 2:
+        raise CommandError(f"the target has a single value ({pd.Series(y).iloc[0]!r})")
+    return task
+
+
+def run_compare(args):
+    """``mmsk compare``."""
+    X, y = _load_data(args)
+    task = _task(args, y)
+    scoring = args.scoring or DEFAULT_SCORING[task]
+    print(f"Task: {task}; scoring: {scoring}; {args.cv}-fold cross-validation\n")
+    start = time.perf_counter()
+    rows = compare(
+        X, y, task, candidates=args.fusions, cv=args.cv, scoring=scoring, stream=sys.stdout
+    )
+    print()
+    print(format_leaderboard(rows, scoring))
+    print(f"\nTotal time: {time.perf_counter() - start:.1f} s")
+    if args.output:
+        _write_outputs(Path(args.output), rows, scoring, task, X, y, args)
+    return 0
+
+
+def _write_outputs(folder, rows, scoring, task, X, y, args):
+    folder.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame(rows)
+    frame.to_csv(folder / "leaderboard.csv", index=False)
+    summary = {"task": task, "scoring": scoring, "cv": args.cv, "leaderboard": rows}
+    (folder / "leaderboard.json").write_text(json.dumps(summary, indent=2) + "\n")
+    plot_leaderboard(rows, scoring, folder / "leaderboard.png")
+    best = rows[0]["model"]
+    print(f"Refitting the best model ({best}) on all rows ...")
+    model = clone(candidate_models(task)[best]).fit(X, y)
+    joblib.dump(model, folder / "best_model.joblib")
+    _plot_importance(model, X, y, scoring, folder / "modality_importance.png")
+    print(f"Wrote leaderboard.csv, leaderboard.json, leaderboard.png, best_model.joblib and "
+          f"modality_importance.png to {folder}")
+
+
+def _plot_importance(model, X, y, scoring, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .inspection import ModalityImportanceDisplay
+
+    display = ModalityImportanceDisplay.from_estimator(
+        model, X, y, scoring=scoring, n_repeats=5, random_state=0
+    )
+    display.figure_.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(display.figure_)
+
+
+def run_fit(args):
+    """``mmsk fit``."""
+    X, y = read_table(args.data, args.target)
+    task = _task(args, y)
+    models = candidate_models(task)
+    if args.fusion not in models:
+        raise CommandError(f"unknown --fusion {args.fusion!r}; available here: {', '.join(models)}")
+    start = time.perf_counter()
+    model = clone(models[args.fusion]).fit(X, y)
+    joblib.dump(model, args.output)
+    print(f"Fitted {args.fusion} ({task}) on {len(X)} rows in {time.perf_counter() - start:.1f} s; "
+          f"saved to {args.output}")
+    return 0
+
+
+def run_predict(args):
+    """``mmsk predict``."""
+    try:
+        model = joblib.load(args.model)
+    except FileNotFoundError:
+        raise CommandError(f"no such model file: {args.model}") from None
+    except Exception as error:  # an unreadable pickle fails in many ways
+        raise CommandError(f"cannot load a model from {args.model}: {_first_line(error)}") from None
+    if not hasattr(model, "predict") or not hasattr(model, "feature_names_in_"):
+        raise CommandError(f"{args.model} does not hold an mmsk model fitted on a table")
+    X = _read_features(args.data, model)
+    predictions = pd.DataFrame({"prediction": model.predict(X)})
+    if is_classifier(model) and hasattr(model, "predict_proba"):
+        probabilities = model.predict_proba(X)
+        for i, label in enumerate(model.classes_):
+            predictions[f"proba_{label}"] = probabilities[:, i]
+    predictions.to_csv(args.output, index=False)
+    print(f"Wrote {len(predictions)} predictions to {args.output}")
+    return 0
+
+
+def _read_features(path, model):
+    try:
+        frame = pd.read_csv(path)
+    except FileNotFoundError:
+        raise CommandError(f"no such file: {path}") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise CommandError(f"cannot read {path} as CSV: {_first_line(error)}") from None
+    missing = [column for column in model.feature_names_in_ if column not in frame.columns]
+    if missing:
+        raise CommandError(f"{path} lacks columns the model was fitted on: {missing}")
+    return frame[list(model.feature_names_in_)]
+
+
+def build_parser():
+    """The argument parser of the ``mmsk`` command."""
     parser = argparse.ArgumentParser(
-        prog="python -m mmsk",
+        prog="mmsk",
         description=(
-            "Cross-validate early fusion and every late-fusion rule on the bundled "
-            "women's clothing reviews (predict 'Recommended IND' from numbers, "
-            "categories and review text) and print a leaderboard."
+            "Multimodal learning on tables of numbers, categories and free text. "
+            "'compare' cross-validates every fusion method the installed extras provide "
+            "and prints a leaderboard; 'fit' fits one and saves it; 'predict' applies a "
+            "saved model to a CSV."
         ),
     )
-    parser.add_argument("--cv", type=int, default=3, help="number of folds (default 3)")
-    parser.add_argument(
-        "--scoring", default="roc_auc", help="scikit-learn scorer name (default roc_auc)"
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_compare(commands)
+    _add_fit(commands)
+    _add_predict(commands)
+    return parser
+
+
+def _add_task_options(command):
+    command.add_argument(
+        "--task", choices=TASKS, default="auto",
+        help="learning task; auto infers it from the target (default: auto)",
     )
+
+
+def _add_compare(commands):
+    compare_command = commands.add_parser(
+        "compare",
+        help="cross-validate fusion methods and print a leaderboard",
+        description=(
+            "Cross-validate early fusion, every late-fusion rule and, when the extras "
+            "are installed, Bayesian-network fusion, on the same folds. Without DATA, "
+            "runs on the bundled women's clothing reviews (target 'Recommended IND')."
+        ),
+    )
+    compare_command.add_argument("data", nargs="?", metavar="DATA.csv", help="input CSV")
+    compare_command.add_argument("--target", help="target column (required with DATA)")
+    _add_task_options(compare_command)
+    compare_command.add_argument(
+        "--cv", type=_at_least_two, default=5, metavar="K", help="number of folds (default: 5)"
+    )
+    compare_command.add_argument(
+        "--fusions", nargs="+", metavar="NAME",
+        help="candidates to compare, e.g. early late-stacking (default: all available)",
+    )
+    compare_command.add_argument(
+        "--scoring", help="scikit-learn scorer name (default: roc_auc, accuracy or r2)"
+    )
+    compare_command.add_argument(
+        "--output", metavar="DIR",
+        help="write leaderboard.{json,csv,png}, best_model.joblib and modality_importance.png",
+    )
+    compare_command.set_defaults(handler=run_compare)
+
+
+def _add_fit(commands):
+    fit_command = commands.add_parser("fit", help="fit one fusion model and save it")
+    fit_command.add_argument("data", metavar="DATA.csv", help="input CSV")
+    fit_command.add_argument("--target", required=True, help="target column")
+    _add_task_options(fit_command)
+    fit_command.add_argument(
+        "--fusion", default="late-stacking",
+        help="candidate name as listed by 'mmsk compare' (default: late-stacking)",
+    )
+    fit_command.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file")
+    fit_command.set_defaults(handler=run_fit)
+
+
+def _add_predict(commands):
+    predict_command = commands.add_parser("predict", help="predict with a saved model")
+    predict_command.add_argument("model", metavar="MODEL", help="file written by 'mmsk fit'")
+    predict_command.add_argument("data", metavar="DATA.csv", help="input CSV")
+    predict_command.add_argument(
+        "-o", "--output", required=True, metavar="PREDICTIONS.csv", help="output CSV"
+    )
+    predict_command.set_defaults(handler=run_predict)
+
+
+def _at_least_two(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2, got {value}")
+    return value
+
+
+def main(argv=None):
+    """Run the ``mmsk`` command; returns the exit status."""
+    parser = build_parser()
     args = parser.parse_args(argv)
-    if args.cv < 2:
-        parser.error(f"--cv must be at least 2; got {args.cv}")
-    X, y = load_clothing_reviews(return_X_y=True)
-    print(f"Demo data: {X.shape[0]} rows, {X.shape[1]} columns; target {y.name!r}")
-    start = time.perf_counter()
-    rows = compare(X, y, cv=args.cv, scoring=args.scoring)
-    print()
-    print(format_leaderboard(rows, args.scoring))
-    print(f"\nTotal time: {time.perf_counter() - start:.1f} s")
-    return 0
+    try:
+        return args.handler(args)
+    except CommandError as error:
+        print(f"mmsk {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except (ValueError, TypeError) as error:
+        print(f"mmsk {args.command}: error: {' '.join(str(error).split())}", file=sys.stderr)
+        return 2

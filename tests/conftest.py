@@ -1,7 +1,6 @@
 """Shared fixtures: small multimodal tables that every test can fit in well under a second."""
 
 import pytest
-from threadpoolctl import threadpool_limits
 
 from mmsk.datasets import make_multimodal_classification, make_multimodal_regression
 
@@ -33,14 +32,3 @@ def missing_data():
     """300 rows where 25% of rows lack the tabular and 25% lack the text modality."""
     return make_multimodal_classification(n_samples=300, missing_rate=0.25, random_state=2)
 
-
-@pytest.fixture(scope="session", autouse=True)
-def one_native_thread_per_test_process():
-    """Keep OpenMP and BLAS to one thread in each test process.
-
-    The suite runs in parallel processes (``pytest -n 2``); native thread pools in each
-    of them on top would oversubscribe the cores, and OpenMP's busy waiting then slows
-    the gradient-boosting fits by an order of magnitude.
-    """
-    with threadpool_limits(limits=1):
-        yield

@@ -185,3 +185,12 @@ def test_one_dimensional_input_at_predict_time(model, table):
     fitted = _fit(model, X.iloc[:, :4], y)
     with pytest.raises(ValueError, match=r"Expected 2D array, got 1D array instead"):
         fitted.predict(X.iloc[0, :4].to_numpy())
+
+
+@pytest.mark.parametrize("model", ESTIMATORS, ids=repr)
+def test_array_at_predict_time_after_fitting_on_a_frame_matches_by_position(model, table):
+    X, y = table
+    fitted = _fit(model, X, y)
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        from_array = fitted.predict(X.to_numpy())
+    np.testing.assert_array_equal(from_array, fitted.predict(X))

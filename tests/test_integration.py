@@ -20,7 +20,6 @@ from mmsk import (
     LateFusionRegressor,
     ModalityUnion,
 )
-from mmsk.cli import compare, format_leaderboard, main
 from mmsk.datasets import load_clothing_reviews
 
 CLASSIFIERS = [
@@ -135,21 +134,3 @@ def test_import_mmsk_loads_no_heavy_optional_backend():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_demo_comparison_ranks_every_candidate(reviews):
-    X, y = reviews
-    rows = compare(X.iloc[:200], y.iloc[:200], cv=2, scoring="accuracy", stream=None)
-    assert [row["model"] for row in rows].count("early") == 1
-    assert len(rows) == 6
-    scores = [row["score_mean"] for row in rows]
-    assert scores == sorted(scores, reverse=True)
-    table = format_leaderboard(rows, "accuracy")
-    assert "late/stacking" in table and "±" in table
-
-
-def test_demo_command_rejects_bad_arguments(capsys):
-    with pytest.raises(SystemExit) as raised:
-        main(["--cv", "1"])
-    assert raised.value.code == 2
-    assert "--cv must be at least 2" in capsys.readouterr().err

@@ -79,7 +79,7 @@ class _ModalityStack:
             present[name].astype(np.float64).reshape(-1, 1) for name in self.presence_indicators_
         ]
         if any(sparse.issparse(block) for block in weighted):
-            return sparse.hstack(weighted + indicators, format="csr", dtype=np.float64)
+            return sparse.hstack(weighted + indicators).tocsr()
         return np.hstack(weighted + indicators).astype(np.float64, copy=False)
 
     @property
@@ -110,7 +110,9 @@ def _transform_block(transformer, columns):
 
 
 def _passthrough(columns):
-    return check_array(columns, dtype=np.float64, ensure_all_finite=False, input_name="X")
+    return check_array(
+        columns, dtype=np.float64, ensure_all_finite=False, copy=True, input_name="X"
+    )
 
 
 def _block_names(transformer, columns):
@@ -127,7 +129,19 @@ def _balancing_weight(block):
 
 
 def _scale(block, weight):
-    return block if weight == 1.0 else block * weight
+    """Multiply a block by its modality weight, in place when the block owns its data.
+
+    Transformer outputs are fresh arrays, so scaling them in place avoids holding an
+    unscaled and a scaled copy of the widest block at the same time.
+    """
+    if weight == 1.0:
+        return block
+    values = block.data if sparse.issparse(block) else block
+    owned = values.flags.owndata and values.flags.writeable
+    if owned and values.dtype == np.float64:
+        values *= weight
+        return block
+    return block * weight
 
 
 _STACK_CONSTRAINTS = {

@@ -1,0 +1,124 @@
+"""The ``mmsk`` command, through its installed entry point and through ``main``."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import joblib
+import pandas as pd
+import pytest
+
+from mmsk.cli import compare, format_leaderboard, infer_task, main
+from mmsk.datasets import load_clothing_reviews
+
+TARGET = "Recommended IND"
+
+
+def _command():
+    executable = shutil.which("mmsk")
+    return [executable] if executable else [sys.executable, "-m", "mmsk"]
+
+
+def run(*args):
+    environment = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    return subprocess.run([*_command(), *args], capture_output=True, text=True, env=environment)
+
+
+@pytest.fixture(scope="module")
+def reviews_csv(tmp_path_factory):
+    frame = load_clothing_reviews().frame.iloc[:240]
+    path = tmp_path_factory.mktemp("data") / "reviews.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_compare_writes_every_output(reviews_csv, tmp_path):
+    result = run(
+        "compare", str(reviews_csv), "--target", TARGET, "--cv", "2",
+        "--fusions", "early", "late-mean", "--output", str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "[1/2] early" in result.stdout
+    assert "roc_auc" in result.stdout and "±" in result.stdout
+    for name in ("leaderboard.csv", "leaderboard.json", "leaderboard.png",
+                 "best_model.joblib", "modality_importance.png"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    summary = json.loads((tmp_path / "leaderboard.json").read_text())
+    assert summary["task"] == "binary"
+    assert {row["model"] for row in summary["leaderboard"]} == {"early", "late-mean"}
+    model = joblib.load(tmp_path / "best_model.joblib")
+    assert hasattr(model, "predict_proba")
+
+
+def test_fit_then_predict_round_trip(reviews_csv, tmp_path):
+    model_path = tmp_path / "model.joblib"
+    predictions_path = tmp_path / "predictions.csv"
+    fitted = run("fit", str(reviews_csv), "--target", TARGET, "--fusion", "late-mean",
+                 "-o", str(model_path))
+    assert fitted.returncode == 0, fitted.stderr
+    predicted = run("predict", str(model_path), str(reviews_csv), "-o", str(predictions_path))
+    assert predicted.returncode == 0, predicted.stderr
+    predictions = pd.read_csv(predictions_path)
+    assert list(predictions.columns) == ["prediction", "proba_0", "proba_1"]
+    assert len(predictions) == 240
+    assert predictions["prediction"].isin([0, 1]).all()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["compare", "missing.csv", "--target", TARGET], "no such file: missing.csv"),
+        (["compare", "{data}", "--target", "nope"], "target column 'nope' is not in"),
+        (["compare", "{data}"], "--target is required when a data file is given"),
+        (["compare", "--cv", "1"], "argument --cv: must be at least 2, got 1"),
+        (["compare", "{data}", "--target", TARGET, "--fusions", "magic"],
+         "unknown fusion candidates ['magic']"),
+        (["fit", "{data}", "--target", TARGET, "--fusion", "magic", "-o", "m.joblib"],
+         "unknown --fusion 'magic'"),
+        (["predict", "{data}", "{data}", "-o", "p.csv"], "cannot load a model from"),
+        (["compare", "{garbage}", "--target", TARGET], "cannot read"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ],
+)
+def test_bad_arguments_give_one_line_and_status_two(args, message, reviews_csv, tmp_path):
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(b"\xff\xfe\x00binary\x00junk")
+    filled = [a.format(data=reviews_csv, garbage=garbage) for a in args]
+    result = run(*filled)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_help_lists_every_command():
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("compare", "fit", "predict"):
+        assert command in result.stdout
+    assert "--fusions" in run("compare", "--help").stdout
+
+
+def test_compare_function_ranks_candidates():
+    X, y = load_clothing_reviews(return_X_y=True)
+    rows = compare(X.iloc[:200], y.iloc[:200], "binary", candidates=["early", "late-mean"], cv=2)
+    assert [row["model"] for row in rows] != []
+    scores = [row["score_mean"] for row in rows]
+    assert scores == sorted(scores, reverse=True)
+    assert "late-mean" in format_leaderboard(rows, "roc_auc")
+
+
+@pytest.mark.parametrize(
+    "y, task",
+    [([0, 1, 0, 1], "binary"), (["a", "b", "c", "a"], "multiclass"),
+     ([1, 2, 3, 4, 5, 1], "multiclass"), ([0.5, 1.7, 2.2, 3.9], "regression"),
+     (list(range(50)), "regression")],
+)
+def test_task_is_inferred_from_the_target(y, task):
+    assert infer_task(pd.Series(y)) == task
+
+
+def test_main_returns_two_on_a_bad_file(capsys):
+    assert main(["fit", "missing.csv", "--target", TARGET, "-o", "m.joblib"]) == 2
+    assert "no such file" in capsys.readouterr().err
