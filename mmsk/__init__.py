@@ -3,6 +3,8 @@
 from ._base import KindSelector, default_modalities
 from ._kinds import detect_column_kinds
 from .fusion import (
+    BayesianNetworkFusionClassifier,
+    BayesianNetworkFusionRegressor,
     EarlyFusionClassifier,
     EarlyFusionRegressor,
     LateFusionClassifier,
@@ -14,6 +16,8 @@ from .modality import TabularEncoder, TextVectorizer
 __version__ = "0.1.0"
 
 __all__ = [
+    "BayesianNetworkFusionClassifier",
+    "BayesianNetworkFusionRegressor",
     "EarlyFusionClassifier",
     "EarlyFusionRegressor",
     "KindSelector",

@@ -1,9 +1,9 @@
 """Bayesian-network fusion: per-modality predictions become discrete nodes of a network.
 
-Each modality's estimator gives an out-of-fold prediction; the prediction is discretised
-into the states of one node; the nodes, the target and optionally a few categorical input
-columns form a discrete Bayesian network (structure and parameters learned with pgmpy);
-prediction is the exact posterior of the target given the nodes present in a row.
+Each modality's estimator gives out-of-fold predictions, discretised into the states of
+one node. Those nodes, the target and optionally a few categorical input columns form a
+discrete Bayesian network whose structure and probability tables are learned with
+pgmpy. Prediction is the exact posterior of the target given the nodes present in a row.
 """
 
 import logging
@@ -27,17 +27,26 @@ TARGET_NODE = "target"
 OTHER_LEVEL = "(other)"
 MAX_NODES = 50
 MAX_HILLCLIMB_INDEGREE = 3
-STRUCTURES = ("naive", "tan", "hillclimb")
 _PGMPY_SCORES = {"bic": "BIC", "bdeu": "BDeu", "k2": "K2"}
 _INSTALL_BAYES = 'pip install "mmsk[bayes]"'
 _INSTALL_PLOT = 'pip install "mmsk[plot]"'
+# Evidence patterns are found with a dense table of all keys up to this many, else by sorting.
+_DENSE_KEY_SPACE = 1 << 22
 
 _BAYESIAN_CONSTRAINTS = {
     **{
         key: _LATE_CONSTRAINTS[key]
-        for key in ("modalities", "estimators", "cv", "n_jobs", "random_state", "verbose")
+        for key in (
+            "modalities",
+            "estimators",
+            "cv",
+            "memory",
+            "n_jobs",
+            "random_state",
+            "verbose",
+        )
     },
-    "structure": [StrOptions(set(STRUCTURES))],
+    "structure": [StrOptions({"naive", "tan", "hillclimb"})],
     "scoring": [StrOptions(set(_PGMPY_SCORES))],
     "n_bins": [Interval(Integral, 2, None, closed="left")],
     "include_features": [list, None],
@@ -54,7 +63,6 @@ def _import_pgmpy():
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            import pgmpy  # noqa: F401
             from pgmpy import structure_score
             from pgmpy.causal_discovery import ExpertKnowledge, HillClimbSearch
             from pgmpy.models import DiscreteBayesianNetwork
@@ -88,7 +96,7 @@ def _quiet_pgmpy():
 
 
 def _quantile_edges(values, n_bins):
-    """Up to ``n_bins - 1`` increasing thresholds, each bin holding some of ``values``."""
+    """At most ``n_bins - 1`` increasing thresholds; every bin holds some of ``values``."""
     if len(values) == 0:
         return np.empty(0)
     levels = np.linspace(0.0, 1.0, n_bins + 1)[1:-1]
@@ -97,7 +105,7 @@ def _quantile_edges(values, n_bins):
 
 
 def _fit_bins(groups, values, n_groups, n_bins):
-    """Quantile thresholds of ``values`` within each group (all values for empty groups)."""
+    """Quantile thresholds of ``values`` within each group; all values for an empty group."""
     edges = []
     for group in range(n_groups):
         in_group = values[groups == group]
@@ -106,10 +114,12 @@ def _fit_bins(groups, values, n_groups, n_bins):
 
 
 def _apply_bins(edges, groups, values):
-    """State index of each value: its group's offset plus its bin within the group.
+    """State of each value: its group's first state plus its bin within the group.
 
-    Values beyond the training range fall into the first or the last bin.
+    Values beyond the training range fall into the group's first or last bin.
     """
+    if len(edges) == 1:
+        return np.searchsorted(edges[0], values, side="right")
     offsets = np.cumsum([0] + [len(group_edges) + 1 for group_edges in edges])
     codes = np.empty(len(values), dtype=np.int64)
     for group, group_edges in enumerate(edges):
@@ -133,8 +143,28 @@ def _unique_strings(labels, fallback_prefix):
     return [f"{fallback_prefix}{i}" for i in range(len(names))]
 
 
+def _distinct_cells(cells):
+    """Index of each cell among the column's distinct stripped strings; -1 where missing.
+
+    Returns
+    -------
+    codes : ndarray of int of shape (n_samples,)
+    strings : ndarray of str
+        The distinct strings, sorted.
+    """
+    codes, uniques = pd.factorize(cells)
+    if len(uniques) == 0:
+        return np.full(len(cells), -1, dtype=np.int64), np.empty(0, dtype=object)
+    set_uniques = presence_mask(uniques.to_frame())
+    stripped = np.array([str(value).strip() for value in uniques], dtype=object)
+    strings, string_of_unique = np.unique(stripped[set_uniques], return_inverse=True)
+    lookup = np.full(len(uniques) + 1, -1, dtype=np.int64)
+    lookup[:-1][set_uniques] = string_of_unique.reshape(-1)
+    return lookup[codes], strings
+
+
 def _categorical_frame(codes, nodes, states):
-    """The node codes as a DataFrame of categoricals; code -1 becomes NaN."""
+    """The node states as a DataFrame of categoricals; code -1 becomes NaN."""
     return pd.DataFrame(
         {
             node: pd.Categorical.from_codes(codes[:, i], categories=states[node])
@@ -144,7 +174,7 @@ def _categorical_frame(codes, nodes, states):
 
 
 def _joint_counts(columns, cardinalities, weights):
-    """Weighted counts of the joint states of ``columns`` over rows where all are observed."""
+    """Weighted counts of the joint states of ``columns`` on rows where all are observed."""
     rows = np.all([column >= 0 for column in columns], axis=0)
     index = np.zeros(int(rows.sum()), dtype=np.int64)
     for column, cardinality in zip(columns, cardinalities):
@@ -163,11 +193,12 @@ def _mutual_information(joint):
     first = p.sum(axis=tuple(range(1, p.ndim)), keepdims=True)
     rest = p.sum(axis=0, keepdims=True)
     nonzero = p > 0
-    return float(np.sum(p[nonzero] * np.log(p[nonzero] / (first * rest)[nonzero])))
+    independent = np.broadcast_to(first * rest, p.shape)[nonzero]
+    return float(np.sum(p[nonzero] * np.log(p[nonzero] / independent)))
 
 
 def _conditional_mutual_information(joint):
-    """I(A; B | T) in nats for a joint table with axes (T, A, B)."""
+    """I(A; B | T), in nats, for a table of counts with axes (T, A, B)."""
     total = joint.sum()
     if total <= 0:
         return 0.0
@@ -176,8 +207,9 @@ def _conditional_mutual_information(joint):
     p_ta = p.sum(axis=2, keepdims=True)
     p_tb = p.sum(axis=1, keepdims=True)
     nonzero = p > 0
-    ratio = (p * p_t) / (p_ta * p_tb)
-    return float(np.sum(p[nonzero] * np.log(ratio[nonzero])))
+    numerator = (p * p_t)[nonzero]
+    denominator = np.broadcast_to(p_ta * p_tb, p.shape)[nonzero]
+    return float(np.sum(p[nonzero] * np.log(numerator / denominator)))
 
 
 def _entropy(probabilities):
@@ -190,16 +222,20 @@ def _naive_edges(evidence_nodes):
 
 
 def _tan_edges(nodes, codes, cardinalities, weights):
-    """Tree-augmented naive Bayes: the target parents every node, and a maximum spanning
-    tree of the conditional mutual information given the target links the others."""
+    """Tree-augmented naive Bayes edges.
+
+    The target parents every node; a maximum spanning tree of the conditional mutual
+    information given the target (Chow-Liu) links the other nodes, directed away from
+    the node that tells most about the target.
+    """
     import networkx as nx
 
-    evidence = list(range(1, len(nodes)))
+    evidence = range(1, len(nodes))
     target = codes[:, 0]
     graph = nx.Graph()
     graph.add_nodes_from(evidence)
-    for position, a in enumerate(evidence):
-        for b in evidence[position + 1 :]:
+    for a in evidence:
+        for b in range(a + 1, len(nodes)):
             joint = _joint_counts(
                 [target, codes[:, a], codes[:, b]],
                 [cardinalities[0], cardinalities[a], cardinalities[b]],
@@ -212,15 +248,17 @@ def _tan_edges(nodes, codes, cardinalities, weights):
         )
         for a in evidence
     ]
-    root = evidence[int(np.argmax(relevance))]
+    root = 1 + int(np.argmax(relevance))
     tree = nx.maximum_spanning_tree(graph)
     tree_edges = [(nodes[u], nodes[v]) for u, v in nx.bfs_edges(tree, root)]
     return _naive_edges(nodes[1:]) + tree_edges
 
 
 def _hillclimb_edges(pgmpy, nodes, states, codes, modality_nodes, scoring, sample_size):
-    """Score-based search on the complete training rows, the target kept a root with an
-    edge to every modality node."""
+    """Edges found by pgmpy's hill climbing on the complete rows.
+
+    The target stays a root with an edge to every modality node.
+    """
     complete = codes[np.all(codes >= 0, axis=1)]
     if len(complete) < 2:
         return _naive_edges(nodes[1:])
@@ -253,24 +291,26 @@ def _fit_network(pgmpy, nodes, states, codes, edges, sample_size, weights):
     estimator = pgmpy["DiscreteBayesianEstimator"](
         prior_type="BDeu", equivalent_sample_size=sample_size, state_names=states
     )
-    network.fit(_categorical_frame(codes, nodes, states), estimator=estimator, sample_weight=weights)
+    network.fit(
+        _categorical_frame(codes, nodes, states), estimator=estimator, sample_weight=weights
+    )
     return network
 
 
 class _PosteriorTables:
     """Exact P(target | evidence) of a discrete Bayesian network, vectorised over rows.
 
-    Rows are reduced to their distinct evidence patterns (a missing node is a state of
-    its own, "no evidence"); the patterns that observe the same nodes are solved
-    together by one batched variable elimination (``numpy.einsum`` over the conditional
-    probability tables, indexed at the observed states); each row then looks its
-    pattern's posterior up.
+    Rows are reduced to their distinct evidence patterns, "no evidence" counting as one
+    more state of a node. The patterns that observe the same nodes are solved together
+    by one batched variable elimination (``numpy.einsum`` over the conditional
+    probability tables, each indexed at the observed states); every row then looks up
+    its pattern's posterior.
 
     Parameters
     ----------
-    factors : list of (ndarray, tuple of int)
-        Each node's conditional probability table with the node indices of its axes.
-    cardinalities : tuple of int
+    factors : list of tuple (ndarray, tuple of int)
+        Each node's conditional probability table and the node indices of its axes.
+    cardinalities : sequence of int
         Number of states of each node; node 0 is the target.
     """
 
@@ -298,15 +338,14 @@ class _PosteriorTables:
         Parameters
         ----------
         evidence : ndarray of int of shape (n_samples, n_nodes - 1)
-            The state of every non-target node, -1 where it gives no evidence.
+            The state of every node but the target, -1 where it gives no evidence.
 
         Returns
         -------
         posterior : ndarray of shape (n_samples, n_target_states)
         """
         patterns, inverse = self._distinct_patterns(evidence)
-        observed = patterns >= 0
-        masks, mask_of_pattern = np.unique(observed, axis=0, return_inverse=True)
+        masks, mask_of_pattern = np.unique(patterns >= 0, axis=0, return_inverse=True)
         mask_of_pattern = mask_of_pattern.reshape(-1)
         table = np.empty((len(patterns), self.cardinalities[0]))
         for m, mask in enumerate(masks):
@@ -315,24 +354,31 @@ class _PosteriorTables:
         return table[inverse]
 
     def marginal(self, node):
-        """The joint distribution of the target and ``node``, shape (n_target, n_node)."""
+        """Joint distribution of the target and ``node``, of shape (n_target, n_node)."""
         operands = [item for values, axes in self.factors for item in (values, list(axes))]
         joint = np.einsum(*operands, [0, node], optimize="greedy")
         return joint / joint.sum()
 
     def _distinct_patterns(self, evidence):
-        shifted = evidence.astype(np.int64) + 1
-        radices = np.asarray(self.cardinalities[1:], dtype=np.float64) + 1
-        if np.prod(radices) < 2.0**62:
-            multipliers = np.cumprod(np.concatenate([[1], radices[:-1]])).astype(np.int64)
-            keys = shifted @ multipliers
-            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-            return evidence[first], inverse.reshape(-1)
-        patterns, inverse = np.unique(evidence, axis=0, return_inverse=True)
+        radices = np.asarray(self.cardinalities[1:], dtype=np.int64) + 1
+        if np.prod(radices.astype(np.float64)) >= 2.0**62:
+            patterns, inverse = np.unique(evidence, axis=0, return_inverse=True)
+            return patterns, inverse.reshape(-1)
+        multipliers = np.cumprod(np.concatenate([[1], radices[:-1]]))
+        keys = (evidence.astype(np.int64) + 1) @ multipliers
+        n_keys = int(np.prod(radices))
+        if n_keys <= max(_DENSE_KEY_SPACE, 4 * len(keys)):
+            seen = np.zeros(n_keys, dtype=bool)
+            seen[keys] = True
+            distinct = np.flatnonzero(seen)
+            inverse = (np.cumsum(seen) - 1)[keys]
+        else:
+            distinct, inverse = np.unique(keys, return_inverse=True)
+        patterns = (distinct[:, None] // multipliers) % radices - 1
         return patterns, inverse.reshape(-1)
 
     def _solve(self, observed_nodes, states):
-        """Posterior of the target for patterns that observe ``observed_nodes``."""
+        """Posterior of the target for patterns that all observe ``observed_nodes``."""
         batch = len(self.cardinalities)
         column = {node: j for j, node in enumerate(observed_nodes)}
         operands = []
@@ -352,7 +398,7 @@ class _PosteriorTables:
 
 
 class _BaseBayesianFusion(_BaseLateFusion):
-    """The network part shared by the Bayesian-network classifier and regressor."""
+    """The network shared by the Bayesian-network classifier and regressor."""
 
     def _needs_out_of_fold(self):
         return True
@@ -362,7 +408,7 @@ class _BaseBayesianFusion(_BaseLateFusion):
             raise ValueError(
                 "structure='hillclimb' cannot honour sample_weight: pgmpy's structure "
                 "scores (bic, bdeu, k2) count rows without weights. Use structure='naive' "
-                "or structure='tan', which weight both the structure and the probability "
+                "or structure='tan', which weight the structure and the probability "
                 "tables, or fit without sample_weight."
             )
 
@@ -377,9 +423,8 @@ class _BaseBayesianFusion(_BaseLateFusion):
             **dict(zip(self.feature_nodes_, feature_states)),
         }
         codes = np.column_stack([target_codes, *modality_codes, *feature_codes])
-        cardinalities = [len(states[node]) for node in nodes]
         with _quiet_pgmpy():
-            edges = self._learn_edges(pgmpy, nodes, states, codes, cardinalities, weights)
+            edges = self._learn_edges(pgmpy, nodes, states, codes, weights)
             self.network_ = _fit_network(
                 pgmpy, nodes, states, codes, edges, self.equivalent_sample_size, weights
             )
@@ -388,10 +433,11 @@ class _BaseBayesianFusion(_BaseLateFusion):
         self._tables = _PosteriorTables.from_network(self.network_, nodes, states)
         self.modality_influence_ = self._influence(nodes)
 
-    def _learn_edges(self, pgmpy, nodes, states, codes, cardinalities, weights):
+    def _learn_edges(self, pgmpy, nodes, states, codes, weights):
         if self.structure == "naive" or len(nodes) == 2:
             return _naive_edges(nodes[1:])
         if self.structure == "tan":
+            cardinalities = [len(states[node]) for node in nodes]
             return _tan_edges(nodes, codes, cardinalities, weights)
         return _hillclimb_edges(
             pgmpy,
@@ -408,17 +454,17 @@ class _BaseBayesianFusion(_BaseLateFusion):
             raise ValueError(
                 f"The network would have {len(nodes)} nodes (the target, "
                 f"{len(self.modality_names_)} modalities and {len(self.feature_nodes_)} "
-                f"include_features columns); exact inference supports at most {MAX_NODES}. "
-                "Pass fewer include_features columns."
+                f"include_features columns); exact inference here supports at most "
+                f"{MAX_NODES}. Pass fewer include_features columns."
             )
         seen = set()
         for node in nodes:
             if node in seen:
                 raise ValueError(
                     f"Two nodes of the network would be named {node!r}: the target node is "
-                    f"named {TARGET_NODE!r}, modality nodes take the modality name and "
-                    "include_features nodes the column name. Rename the modality or leave "
-                    "the column out of include_features."
+                    f"named {TARGET_NODE!r}, modality nodes take the modality's name and "
+                    "include_features nodes the column's name. Rename the modality or "
+                    "leave the column out of include_features."
                 )
             seen.add(node)
 
@@ -438,13 +484,10 @@ class _BaseBayesianFusion(_BaseLateFusion):
     def _modality_codes(self, outputs, present):
         columns = []
         for j, name in enumerate(self.modality_names_):
-            column = np.full(len(present), -1, dtype=np.int64)
-            if present[:, j].any():
-                groups, values, _ = self._bin_inputs(outputs[present[:, j], j])
-                edges = self.bin_edges_[name]
-                edges = edges if isinstance(edges, list) else [edges]
-                column[present[:, j]] = _apply_bins(edges, groups, values)
-            columns.append(column)
+            groups, values, _ = self._bin_inputs(outputs[:, j])
+            edges = self.bin_edges_[name]
+            codes = _apply_bins(edges if isinstance(edges, list) else [edges], groups, values)
+            columns.append(np.where(present[:, j], codes, -1))
         return columns
 
     def _fit_feature_nodes(self, frame):
@@ -453,17 +496,18 @@ class _BaseBayesianFusion(_BaseLateFusion):
         self._feature_columns = columns
         self.feature_levels_ = {}
         codes, states = [], []
-        for column, node in zip(columns, self.feature_nodes_):
-            values, present = _feature_strings(frame, column)
-            if not present.any():
+        for column in columns:
+            cell_codes, strings = _distinct_cells(frame[column])
+            if not len(strings):
                 raise ValueError(
                     f"Column {column!r} of include_features is missing in every training "
                     "row, so its node has nothing to learn from. Leave it out of "
                     "include_features."
                 )
-            levels = self._frequent_levels(values[present])
+            counts = np.bincount(cell_codes[cell_codes >= 0], minlength=len(strings))
+            levels = self._frequent_levels(strings, counts)
             self.feature_levels_[column] = levels
-            codes.append(_level_codes(values, present, levels))
+            codes.append(_level_codes(cell_codes, strings, levels))
             states.append([*levels, OTHER_LEVEL])
         return codes, states
 
@@ -481,13 +525,15 @@ class _BaseBayesianFusion(_BaseLateFusion):
             )
         return columns
 
-    def _frequent_levels(self, values):
-        counts = pd.Series(values).value_counts()
+    def _frequent_levels(self, strings, counts):
         threshold = self.min_frequency
         if isinstance(threshold, float):
-            threshold = threshold * len(values)
-        kept = sorted(level for level, count in counts.items() if count >= threshold)
-        return [level for level in kept if level != OTHER_LEVEL]
+            threshold = threshold * counts.sum()
+        return [
+            level
+            for level, count in zip(strings.tolist(), counts)
+            if count >= threshold and level != OTHER_LEVEL
+        ]
 
     def _feature_codes(self, X):
         if not self.feature_nodes_:
@@ -495,14 +541,17 @@ class _BaseBayesianFusion(_BaseLateFusion):
         frame = self._check_input(X)
         codes = []
         for column in self._feature_columns:
-            values, present = _feature_strings(frame, column)
-            codes.append(_level_codes(values, present, self.feature_levels_[column]))
+            cell_codes, strings = _distinct_cells(frame[column])
+            codes.append(_level_codes(cell_codes, strings, self.feature_levels_[column]))
         return codes
 
-    def _posterior(self, X):
+    def _evidence(self, X):
         outputs, present = self._modality_predictions(X)
-        columns = self._modality_codes(outputs, present) + self._feature_codes(X)
-        return self._tables.posterior(np.column_stack(columns))
+        return np.column_stack(self._modality_codes(outputs, present) + self._feature_codes(X))
+
+    def _posterior(self, X):
+        check_is_fitted(self, "network_")
+        return self._tables.posterior(self._evidence(X))
 
     def _influence(self, nodes):
         target_entropy = _entropy(self._tables.marginal(1).sum(axis=1))
@@ -524,14 +573,16 @@ class _BaseBayesianFusion(_BaseLateFusion):
         return table.sort_values("mutual_information", ascending=False, kind="stable")
 
     def plot_network(self, ax=None):
-        """Draw the fitted network: the target on top, arrows from parent to child.
+        """Draw the fitted network, the target on top and arrows from parent to child.
 
-        Needs matplotlib (``pip install "mmsk[plot]"``).
+        The nodes sit on a circle, so that no arrow crosses a node. The target is
+        orange, modality nodes blue and ``include_features`` nodes green. Needs
+        matplotlib (``pip install "mmsk[plot]"``).
 
         Parameters
         ----------
         ax : matplotlib.axes.Axes or None, default=None
-            Where to draw; None creates a new figure.
+            Where to draw; None draws on a new figure.
 
         Returns
         -------
@@ -545,33 +596,35 @@ class _BaseBayesianFusion(_BaseLateFusion):
         graph = nx.DiGraph()
         graph.add_nodes_from(self.node_states_)
         graph.add_edges_from(self.network_.edges())
-        for depth, generation in enumerate(nx.topological_generations(graph)):
-            for node in generation:
-                graph.nodes[node]["depth"] = depth
-        positions = nx.multipartite_layout(graph, subset_key="depth", align="horizontal")
-        positions = {node: (x, -y) for node, (x, y) in positions.items()}
         if ax is None:
-            _, ax = plt.subplots(figsize=(6, 4))
-        colours = [_node_colour(node, self.feature_nodes_) for node in graph.nodes]
+            _, ax = plt.subplots(figsize=(6, 5))
         nx.draw_networkx(
             graph,
-            positions,
+            _circle_positions(list(self.node_states_)),
             ax=ax,
-            node_color=colours,
-            node_size=1800,
+            node_color=[_node_colour(node, self.feature_nodes_) for node in graph.nodes],
+            node_size=2000,
             font_size=9,
             arrows=True,
             arrowsize=15,
         )
-        ax.set_title(f"{type(self).__name__} (structure={self.structure!r})")
+        ax.set_title(f"{type(self).__name__}(structure={self.structure!r})")
+        ax.set_xlim(-1.35, 1.35)
+        ax.set_ylim(-1.35, 1.35)
         ax.set_axis_off()
         return ax
+
+
+def _circle_positions(nodes):
+    """The nodes evenly spread on the unit circle, the first one at the top."""
+    angles = np.pi / 2 + 2 * np.pi * np.arange(len(nodes)) / len(nodes)
+    return {node: (np.cos(angle), np.sin(angle)) for node, angle in zip(nodes, angles)}
 
 
 def _node_colour(node, feature_nodes):
     if node == TARGET_NODE:
         return "#f4a261"
-    return "#a8dadc" if node in feature_nodes else "#8ecae6"
+    return "#95d5b2" if node in feature_nodes else "#8ecae6"
 
 
 def _import_pyplot():
@@ -579,95 +632,115 @@ def _import_pyplot():
         import matplotlib.pyplot as plt
     except ImportError as error:
         raise ImportError(
-            f"plot_network needs matplotlib, which is not installed. Install it with: "
+            "plot_network needs matplotlib, which is not installed. Install it with: "
             f"{_INSTALL_PLOT}"
         ) from error
     return plt
 
 
-def _feature_strings(frame, column):
-    """A column's cells as strings, with a mask of the cells that are set."""
-    cells = frame[column]
-    present = presence_mask(cells.to_frame())
-    values = np.full(len(cells), "", dtype=object)
-    values[present] = cells[present].astype(str).str.strip().to_numpy(dtype=object)
-    return values, present
+def _level_codes(cell_codes, strings, levels):
+    """State of each cell: its level's index, the last ("other") state for any other
+    level, -1 where the cell is missing."""
+    state_of_string = pd.Index(levels, dtype=object).get_indexer(strings).astype(np.int64)
+    state_of_string[state_of_string < 0] = len(levels)
+    lookup = np.append(state_of_string, -1)
+    return lookup[cell_codes]
 
 
-def _level_codes(values, present, levels):
-    """Index of each value among ``levels``; unseen levels go to the last, "other", state."""
-    codes = pd.Categorical(values, categories=levels).codes.astype(np.int64)
-    codes[codes < 0] = len(levels)
-    codes[~present] = -1
-    return codes
+class BayesianNetworkFusionClassifier(ClassifierMixin, _BaseBayesianFusion):
+    """Bayesian-network fusion classifier: exact posterior given the modalities present.
 
+    One classifier per modality, trained on the rows where that modality is present,
+    gives out-of-fold class probabilities. Each modality's probabilities are
+    discretised into the states of one node; the target, these nodes and optionally a
+    few categorical columns form a discrete Bayesian network. ``predict_proba``
+    returns the exact posterior ``P(target | nodes observed in the row)``: a missing
+    modality gives no evidence and is summed out, so nothing is imputed.
 
-_SHARED_PARAMETERS_DOC = """
+    Needs pgmpy (``pip install "mmsk[bayes]"``).
+
+    Parameters
+    ----------
     modalities : "auto" or list of tuple, default="auto"
         The modality spec; see :class:`ModalityUnion`.
     estimators : "auto" or dict, default="auto"
-        {estimators}
-    structure : {{"naive", "tan", "hillclimb"}}, default="tan"
+        Classifier per modality name, each with ``predict_proba``; modalities not in
+        the dict get the default for their kind: ``LogisticRegression(C=3.0,
+        max_iter=1000)`` for text and ``HistGradientBoostingClassifier`` for tabular
+        modalities. With ``cv="prefit"``, fitted models that take the modality's raw
+        columns.
+    structure : {"naive", "tan", "hillclimb"}, default="tan"
         How the nodes are linked; the target is always a root.
 
         - ``"naive"``: the target is the only parent of every node (naive Bayes).
-        - ``"tan"``: tree-augmented naive Bayes: as ``"naive"``, plus a maximum
-          spanning tree of the conditional mutual information given the target
-          (Chow-Liu), directed away from the node most informative of the target.
-        - ``"hillclimb"``: pgmpy's hill-climbing search with the ``scoring`` score
-          (at most {max_indegree} parents per node), with an edge from the target to
-          every modality node required and every edge into the target forbidden.
-    scoring : {{"bic", "bdeu", "k2"}}, default="bic"
-        The structure score of ``structure="hillclimb"``: pgmpy's ``BIC`` (discrete),
+        - ``"tan"``: tree-augmented naive Bayes: ``"naive"`` plus a maximum spanning
+          tree of the conditional mutual information given the target (Chow-Liu),
+          directed away from the node most informative of the target.
+        - ``"hillclimb"``: pgmpy's hill-climbing search under the ``scoring`` score,
+          at most 3 parents per node, an edge from the target to every modality node
+          required and every edge into the target forbidden.
+    scoring : {"bic", "bdeu", "k2"}, default="bic"
+        Structure score of ``structure="hillclimb"``: pgmpy's discrete ``BIC``,
         ``BDeu`` (with ``equivalent_sample_size``) or ``K2``.
     n_bins : int, default=5
-        {n_bins}
+        Number of quantile bins of a modality's predicted probabilities. Two classes:
+        bins of the probability of ``classes_[1]``. More classes: the predicted class
+        crossed with bins of its probability, so up to ``n_classes * n_bins`` states.
+        Thresholds are quantiles of the out-of-fold predictions (ties merge bins);
+        predictions beyond the training range fall into the outer bins.
     include_features : list of column labels or None, default=None
         Input columns that become nodes of their own, for example a key categorical
         column. Their cells are cast to strings; levels seen fewer than
         ``min_frequency`` times, and levels unseen in training, share the state
         ``"(other)"``; a missing cell gives no evidence.
     min_frequency : int or float, default=10
-        Least count (int) or share of the rows where the column is set (float in
-        (0, 1)) for a level of an ``include_features`` column to keep its own state.
-    equivalent_sample_size : float, default=10
+        Least count (int), or share of the rows where the column is set (float in
+        (0, 1)), for a level of an ``include_features`` column to keep its own state.
+    equivalent_sample_size : float, default=10.0
         Equivalent sample size of the BDeu prior of every probability table (and of
-        the ``"bdeu"`` score): the prior adds ``equivalent_sample_size / (r * q)``
-        pseudo-counts to each cell of a table with ``r`` states and ``q`` parent
-        configurations, so every state keeps a non-zero probability.
+        the ``"bdeu"`` score): each cell of a table with ``r`` states and ``q`` parent
+        configurations gets ``equivalent_sample_size / (r * q)`` pseudo-counts, so
+        every state keeps a non-zero probability.
     cv : int, cross-validation generator, iterable or "prefit", default=5
-        Splits for the out-of-fold predictions that the network learns from.
-        ``"prefit"`` takes the already fitted models of ``estimators`` as they are and
-        learns the network from their predictions on the training rows.
+        Splits for the out-of-fold predictions the network learns from. ``"prefit"``
+        takes the fitted models of ``estimators`` as they are and learns the network
+        from their predictions on the training rows.
+    memory : str, joblib.Memory or None, default=None
+        Cache of the per-modality fits and out-of-fold predictions (a directory path
+        or a ``joblib.Memory``). Candidates of a grid search that differ only in the
+        network (``structure``, ``scoring``, ``n_bins``, ...) then compute them once.
     n_jobs : int or None, default=None
         Number of modalities fitted in parallel.
     random_state : int, RandomState instance or None, default=None
         Seed of the default tabular estimator.
     verbose : bool, default=False
-        Print how columns were assigned to modalities."""
+        Print how columns were assigned to modalities.
 
-_SHARED_ATTRIBUTES_DOC = """
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels; their strings are the states of the ``"target"`` node.
     network_ : pgmpy.models.DiscreteBayesianNetwork
-        The fitted network, with its conditional probability tables.
+        The fitted network with its conditional probability tables.
     cpds_ : dict of str to pgmpy.factors.discrete.TabularCPD
-        The conditional probability table of each node (``print`` shows it).
+        Each node's conditional probability table (``print`` shows it).
     node_states_ : dict of str to list of str
-        The states of each node: ``"target"``, then the modality nodes (named after
-        their modality), then the ``include_features`` nodes (named after their
-        column).
-    bin_edges_ : dict of str to ndarray
-        {bin_edges}
+        The states of each node: ``"target"``, then one node per modality (named after
+        the modality), then one per ``include_features`` column (named after it).
+    bin_edges_ : dict of str to ndarray or list of ndarray
+        Each modality's thresholds: of the probability of ``classes_[1]`` for two
+        classes; otherwise a list with the thresholds of the top probability for each
+        predicted class.
     modality_influence_ : pandas.DataFrame of shape (n_nodes - 1, 4)
-        For each non-target node, its mutual information with the target under the
-        fitted network (``mutual_information``, in nats; it equals the expected
-        Kullback-Leibler shift of the target's distribution when the node is
-        observed), the same as a share of the target's entropy, its kind
-        (``"modality"`` or ``"feature"``) and its number of states; sorted from the
-        most to the least influential.
+        One row per node but the target, from the most to the least influential:
+        ``mutual_information`` with the target under the fitted network, in nats (it
+        equals the expected Kullback-Leibler shift of the target's distribution when
+        the node is observed), the same as ``share_of_target_entropy``, the node's
+        ``kind`` (``"modality"`` or ``"feature"``) and ``n_states``.
     feature_nodes_ : list of str
         The nodes of the ``include_features`` columns.
     feature_levels_ : dict
-        The levels of each ``include_features`` column that kept a state of their own.
+        The levels of each ``include_features`` column that have a state of their own.
     estimators_ : list of estimators
         The fitted per-modality models, in the order of ``modality_names_``.
     named_estimators_ : Bunch
@@ -685,77 +758,7 @@ _SHARED_ATTRIBUTES_DOC = """
     n_features_in_ : int
         Number of input columns.
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Input column names, when ``X`` had string column names."""
-
-_SHARED_NOTES = """
-    Each modality's estimator is trained on the rows where the modality is present;
-    its out-of-fold predictions on those rows are the training data of the modality's
-    node, so the network learns how far to trust each modality from predictions it did
-    not see the labels of. The probability tables are learned with pgmpy's
-    ``DiscreteBayesianEstimator`` (BDeu prior, every state declared), each from the rows
-    where its node and the node's parents are all observed. ``structure="tan"``
-    estimates each conditional mutual information from the rows where both nodes are
-    observed; ``structure="hillclimb"`` scores structures on the complete rows only
-    (falling back to ``"naive"`` when fewer than two rows are complete), because
-    scores of families counted on different rows cannot be compared.
-
-    A modality missing in a row (every one of its cells missing) gives no evidence:
-    its node is summed out. The posterior is exact; it is computed once per distinct
-    pattern of node states among the rows (a handful, since every node has few states)
-    by variable elimination over the probability tables, and looked up for every row.
-
-    An ``include_features`` column also stays in its modality: with
-    ``structure="naive"`` its information then counts twice; ``"tan"`` and
-    ``"hillclimb"`` can link its node to its modality's node and discount it."""
-
-
-class BayesianNetworkFusionClassifier(ClassifierMixin, _BaseBayesianFusion):
-    __doc__ = (
-        """Bayesian-network fusion classifier: exact posterior given the modalities present.
-
-    One classifier per modality, trained on the rows where that modality is present,
-    gives out-of-fold class probabilities. Each modality's probabilities are
-    discretised into the states of one node; the target, these nodes and optionally a
-    few categorical columns form a discrete Bayesian network. ``predict_proba`` returns
-    the exact posterior ``P(target | nodes observed in the row)``: a missing modality
-    gives no evidence and is summed out, so no imputation is needed.
-
-    Needs pgmpy (``pip install "mmsk[bayes]"``).
-
-    Parameters
-    ----------"""
-        + _SHARED_PARAMETERS_DOC.format(
-            estimators=(
-                "Classifier per modality name, each with ``predict_proba``; modalities "
-                "not in the dict get the default for their kind: "
-                "``LogisticRegression(C=3.0, max_iter=1000)`` for text and "
-                "``HistGradientBoostingClassifier`` for tabular modalities. With "
-                '``cv="prefit"``, fitted models that take the modality\'s raw columns.'
-            ),
-            n_bins=(
-                "Number of quantile bins of a modality's predicted probabilities. Binary "
-                "targets: bins of the probability of ``classes_[1]``. More classes: the "
-                "predicted class crossed with bins of its probability, so up to "
-                "``n_classes * n_bins`` states. Bins are cut at quantiles of the "
-                "out-of-fold predictions (ties merge bins); predictions beyond the "
-                "training range fall into the outer bins."
-            ),
-            max_indegree=MAX_HILLCLIMB_INDEGREE,
-        )
-        + """
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels; the states of the ``"target"`` node are their strings."""
-        + _SHARED_ATTRIBUTES_DOC.format(
-            bin_edges=(
-                "Thresholds of each modality's bins: an array of the probability of "
-                "``classes_[1]`` for binary targets, otherwise a list with one array of "
-                "thresholds of the top probability per predicted class."
-            ),
-        )
-        + """
+        Input column names, when ``X`` had string column names.
 
     See Also
     --------
@@ -764,28 +767,46 @@ class BayesianNetworkFusionClassifier(ClassifierMixin, _BaseBayesianFusion):
         stacking.
 
     Notes
-    -----"""
-        + _SHARED_NOTES
-        + """
+    -----
+    Each modality's estimator is trained on the rows where the modality is present;
+    its out-of-fold predictions there are the training data of the modality's node, so
+    the network learns how far to trust each modality from predictions made without
+    seeing the labels. pgmpy's ``DiscreteBayesianEstimator`` learns each probability
+    table (BDeu prior, every state declared) from the rows where the node and its
+    parents are all observed. ``structure="tan"`` estimates each conditional mutual
+    information from the rows where both nodes are observed; ``structure="hillclimb"``
+    scores structures on the complete rows only, because scores of families counted on
+    different rows cannot be compared (with fewer than two complete rows it keeps the
+    ``"naive"`` structure).
 
-    ``sample_weight`` weights the modality estimators, the bins' probability tables
-    and the ``"tan"`` structure; ``structure="hillclimb"`` refuses it, because pgmpy's
-    structure scores count rows without weights.
+    A modality missing in a row gives no evidence: its node is summed out. The
+    posterior is exact; it is computed once per distinct pattern of node states among
+    the rows, by variable elimination over the probability tables, and looked up for
+    every row. Few patterns exist, since every node has few states.
+
+    An ``include_features`` column also stays in its modality. With
+    ``structure="naive"`` its information then counts twice; ``"tan"`` and
+    ``"hillclimb"`` can link its node to the modality's node and discount it.
+
+    ``sample_weight`` weights the modality estimators, the probability tables and the
+    ``"tan"`` structure; the bin thresholds are unweighted quantiles.
+    ``structure="hillclimb"`` refuses it: pgmpy's structure scores count rows without
+    weights.
 
     Examples
     --------
-    >>> from mmsk.fusion._bayesian import BayesianNetworkFusionClassifier
+    >>> from mmsk import BayesianNetworkFusionClassifier
     >>> from mmsk.datasets import make_multimodal_classification
     >>> X, y = make_multimodal_classification(n_samples=300, random_state=0)
     >>> model = BayesianNetworkFusionClassifier(cv=3, random_state=0).fit(X, y)
     >>> sorted(model.network_.edges())
-    [('target', 'tabular'), ('target', 'text'), ('text', 'tabular')]
-    >>> model.predict_proba(X.assign(text_0=None)[:2]).shape
+    [('tabular', 'text'), ('target', 'tabular'), ('target', 'text')]
+    >>> X_without_text = X.assign(text_0=None)
+    >>> model.predict_proba(X_without_text[:2]).shape
     (2, 2)
-    >>> list(model.modality_influence_.columns)
+    >>> model.modality_influence_.columns.tolist()
     ['kind', 'n_states', 'mutual_information', 'share_of_target_entropy']
     """
-    )
 
     _parameter_constraints = dict(_BAYESIAN_CONSTRAINTS)
     _prediction_method = "predict_proba"
@@ -804,6 +825,7 @@ class BayesianNetworkFusionClassifier(ClassifierMixin, _BaseBayesianFusion):
         min_frequency=10,
         equivalent_sample_size=10.0,
         cv=5,
+        memory=None,
         n_jobs=None,
         random_state=None,
         verbose=False,
@@ -817,6 +839,7 @@ class BayesianNetworkFusionClassifier(ClassifierMixin, _BaseBayesianFusion):
         self.min_frequency = min_frequency
         self.equivalent_sample_size = equivalent_sample_size
         self.cv = cv
+        self.memory = memory
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -863,7 +886,8 @@ class BayesianNetworkFusionClassifier(ClassifierMixin, _BaseBayesianFusion):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels, from ``classes_``.
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        probabilities = self.predict_proba(X)
+        return self.classes_[np.argmax(probabilities, axis=1)]
 
     def predict_proba(self, X):
         """Posterior class probabilities given the modalities present in each row.
@@ -899,6 +923,7 @@ class BayesianNetworkFusionClassifier(ClassifierMixin, _BaseBayesianFusion):
         return as_probabilities(raw, np.unique(y), len(self.classes_))
 
     def _bin_inputs(self, probabilities):
+        """Group (predicted class, or one group) and value to bin of each prediction."""
         if len(self.classes_) == 2:
             return np.zeros(len(probabilities), dtype=int), probabilities[:, 1], 1
         predicted = np.argmax(probabilities, axis=1)
@@ -912,49 +937,116 @@ class BayesianNetworkFusionClassifier(ClassifierMixin, _BaseBayesianFusion):
 
 
 class BayesianNetworkFusionRegressor(RegressorMixin, _BaseBayesianFusion):
-    __doc__ = (
-        """Bayesian-network fusion regressor, predicting through a discretised target.
+    """Bayesian-network fusion regressor, predicting through a discretised target.
 
     One regressor per modality, trained on the rows where that modality is present,
     gives out-of-fold predictions, discretised into the states of one node per
-    modality. The target is cut into ``target_bins`` quantile bins and becomes the
-    network's root. ``predict`` returns the posterior mean: the bins' posterior
-    probabilities given the modalities present, times the (sample-weighted) mean of
-    the training targets in each bin. A missing modality gives no evidence.
+    modality. The target, cut into ``target_bins`` quantile bins, is the network's
+    root. ``predict`` returns the posterior mean: the bins' posterior probabilities
+    given the modalities present in the row, times the mean training target of each
+    bin. A missing modality gives no evidence and is summed out.
 
     Needs pgmpy (``pip install "mmsk[bayes]"``).
 
     Parameters
-    ----------"""
-        + _SHARED_PARAMETERS_DOC.format(
-            estimators=(
-                "Regressor per modality name; modalities not in the dict get "
-                "``Ridge(alpha=1.0)`` for text and ``HistGradientBoostingRegressor`` for "
-                'tabular modalities. With ``cv="prefit"``, fitted models that take the '
-                "modality's raw columns."
-            ),
-            n_bins=(
-                "Number of quantile bins of each modality's out-of-fold predictions "
-                "(ties merge bins); predictions beyond the training range fall into the "
-                "outer bins."
-            ),
-            max_indegree=MAX_HILLCLIMB_INDEGREE,
-        )
-        + """
+    ----------
+    modalities : "auto" or list of tuple, default="auto"
+        The modality spec; see :class:`ModalityUnion`.
+    estimators : "auto" or dict, default="auto"
+        Regressor per modality name; modalities not in the dict get
+        ``Ridge(alpha=1.0)`` for text and ``HistGradientBoostingRegressor`` for
+        tabular modalities. With ``cv="prefit"``, fitted models that take the
+        modality's raw columns.
+    structure : {"naive", "tan", "hillclimb"}, default="tan"
+        How the nodes are linked; the target is always a root.
+
+        - ``"naive"``: the target is the only parent of every node (naive Bayes).
+        - ``"tan"``: tree-augmented naive Bayes: ``"naive"`` plus a maximum spanning
+          tree of the conditional mutual information given the target (Chow-Liu),
+          directed away from the node most informative of the target.
+        - ``"hillclimb"``: pgmpy's hill-climbing search under the ``scoring`` score,
+          at most 3 parents per node, an edge from the target to every modality node
+          required and every edge into the target forbidden.
+    scoring : {"bic", "bdeu", "k2"}, default="bic"
+        Structure score of ``structure="hillclimb"``: pgmpy's discrete ``BIC``,
+        ``BDeu`` (with ``equivalent_sample_size``) or ``K2``.
+    n_bins : int, default=5
+        Number of quantile bins of each modality's out-of-fold predictions (ties merge
+        bins); predictions beyond the training range fall into the outer bins.
     target_bins : int, default=10
         Number of quantile bins of the target (ties merge bins). More bins resolve the
         target more finely but leave fewer rows to learn each bin's tables from.
+    include_features : list of column labels or None, default=None
+        Input columns that become nodes of their own, for example a key categorical
+        column. Their cells are cast to strings; levels seen fewer than
+        ``min_frequency`` times, and levels unseen in training, share the state
+        ``"(other)"``; a missing cell gives no evidence.
+    min_frequency : int or float, default=10
+        Least count (int), or share of the rows where the column is set (float in
+        (0, 1)), for a level of an ``include_features`` column to keep its own state.
+    equivalent_sample_size : float, default=10.0
+        Equivalent sample size of the BDeu prior of every probability table (and of
+        the ``"bdeu"`` score): each cell of a table with ``r`` states and ``q`` parent
+        configurations gets ``equivalent_sample_size / (r * q)`` pseudo-counts, so
+        every state keeps a non-zero probability.
+    cv : int, cross-validation generator, iterable or "prefit", default=5
+        Splits for the out-of-fold predictions the network learns from. ``"prefit"``
+        takes the fitted models of ``estimators`` as they are and learns the network
+        from their predictions on the training rows.
+    memory : str, joblib.Memory or None, default=None
+        Cache of the per-modality fits and out-of-fold predictions (a directory path
+        or a ``joblib.Memory``). Candidates of a grid search that differ only in the
+        network (``structure``, ``scoring``, ``n_bins``, ...) then compute them once.
+    n_jobs : int or None, default=None
+        Number of modalities fitted in parallel.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the default tabular estimator.
+    verbose : bool, default=False
+        Print how columns were assigned to modalities.
 
     Attributes
     ----------
     target_bin_edges_ : ndarray of shape (n_target_states - 1,)
         Thresholds between the target's bins.
     target_bin_values_ : ndarray of shape (n_target_states,)
-        The (sample-weighted) mean training target in each bin."""
-        + _SHARED_ATTRIBUTES_DOC.format(
-            bin_edges="Thresholds between the bins of each modality's predictions."
-        )
-        + """
+        The (sample-weighted) mean training target of each bin.
+    network_ : pgmpy.models.DiscreteBayesianNetwork
+        The fitted network with its conditional probability tables.
+    cpds_ : dict of str to pgmpy.factors.discrete.TabularCPD
+        Each node's conditional probability table (``print`` shows it).
+    node_states_ : dict of str to list of str
+        The states of each node: ``"target"`` (its bins), then one node per modality
+        (named after the modality), then one per ``include_features`` column.
+    bin_edges_ : dict of str to ndarray
+        Thresholds between the bins of each modality's predictions.
+    modality_influence_ : pandas.DataFrame of shape (n_nodes - 1, 4)
+        One row per node but the target, from the most to the least influential:
+        ``mutual_information`` with the target's bins under the fitted network, in
+        nats (the expected Kullback-Leibler shift of the target's distribution when
+        the node is observed), the same as ``share_of_target_entropy``, the node's
+        ``kind`` (``"modality"`` or ``"feature"``) and ``n_states``.
+    feature_nodes_ : list of str
+        The nodes of the ``include_features`` columns.
+    feature_levels_ : dict
+        The levels of each ``include_features`` column that have a state of their own.
+    estimators_ : list of estimators
+        The fitted per-modality models, in the order of ``modality_names_``.
+    named_estimators_ : Bunch
+        The same, by modality name.
+    modality_names_ : list of str
+        The fitted modalities.
+    missing_in_training_ : list of str
+        Modalities missing in some training rows.
+    column_kinds_ : dict
+        The detected kind of every input column.
+    modality_columns_ : dict
+        The columns of each modality.
+    modality_kinds_ : dict
+        ``"text"`` or ``"tabular"`` for each modality.
+    n_features_in_ : int
+        Number of input columns.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Input column names, when ``X`` had string column names.
 
     See Also
     --------
@@ -962,24 +1054,22 @@ class BayesianNetworkFusionRegressor(RegressorMixin, _BaseBayesianFusion):
     LateFusionRegressor : Combines the modalities' predictions by weights or stacking.
 
     Notes
-    -----"""
-        + _SHARED_NOTES
-        + """
-
-    The posterior mean assumes that, within a target bin, the modalities say nothing
-    more about the target: predictions are therefore confined to the range of the
-    bins' means and resolve the target no finer than its bins. Prefer
-    :class:`LateFusionRegressor` when every modality is always present; this
-    regressor earns its place when modalities go missing, or when the posterior over
-    target bins is itself of interest.
+    -----
+    The network is learned as in :class:`BayesianNetworkFusionClassifier`, with the
+    target's bins in place of the classes. The posterior mean treats the modalities
+    as saying nothing more about the target within one of its bins, so predictions
+    stay within the range of the bins' means and resolve the target no finer than its
+    bins. Prefer :class:`LateFusionRegressor` when every modality is always present;
+    this regressor earns its place when modalities go missing, or when the posterior
+    over the target's bins is of interest.
 
     ``sample_weight`` weights the modality estimators, the probability tables, the
-    ``"tan"`` structure and the bins' means (the bin thresholds are unweighted
-    quantiles); ``structure="hillclimb"`` refuses it.
+    ``"tan"`` structure and the bins' means; the bin thresholds are unweighted
+    quantiles. ``structure="hillclimb"`` refuses it.
 
     Examples
     --------
-    >>> from mmsk.fusion._bayesian import BayesianNetworkFusionRegressor
+    >>> from mmsk import BayesianNetworkFusionRegressor
     >>> from mmsk.datasets import make_multimodal_regression
     >>> X, y = make_multimodal_regression(n_samples=300, random_state=0)
     >>> model = BayesianNetworkFusionRegressor(cv=3, random_state=0).fit(X, y)
@@ -988,7 +1078,6 @@ class BayesianNetworkFusionRegressor(RegressorMixin, _BaseBayesianFusion):
     >>> len(model.node_states_["target"])
     10
     """
-    )
 
     _parameter_constraints = {
         **_BAYESIAN_CONSTRAINTS,
@@ -1013,6 +1102,7 @@ class BayesianNetworkFusionRegressor(RegressorMixin, _BaseBayesianFusion):
         min_frequency=10,
         equivalent_sample_size=10.0,
         cv=5,
+        memory=None,
         n_jobs=None,
         random_state=None,
         verbose=False,
@@ -1027,6 +1117,7 @@ class BayesianNetworkFusionRegressor(RegressorMixin, _BaseBayesianFusion):
         self.min_frequency = min_frequency
         self.equivalent_sample_size = equivalent_sample_size
         self.cv = cv
+        self.memory = memory
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -1077,9 +1168,8 @@ class BayesianNetworkFusionRegressor(RegressorMixin, _BaseBayesianFusion):
     def _fit_target_bins(self, y, weights):
         self.target_bin_edges_ = _quantile_edges(y, self.target_bins)
         codes = np.searchsorted(self.target_bin_edges_, y, side="right")
-        n_states = len(self.target_bin_edges_) + 1
-        values = np.empty(n_states)
-        for state in range(n_states):
+        values = np.empty(len(self.target_bin_edges_) + 1)
+        for state in range(len(values)):
             rows = codes == state
             bin_weights = None if weights is None else weights[rows]
             if bin_weights is not None and bin_weights.sum() <= 0:
@@ -1089,6 +1179,7 @@ class BayesianNetworkFusionRegressor(RegressorMixin, _BaseBayesianFusion):
         return codes
 
     def _bin_inputs(self, predictions):
+        """One group for every prediction; the value to bin is the prediction itself."""
         return np.zeros(len(predictions), dtype=int), predictions, 1
 
     def _bin_group_names(self, n_groups):
