@@ -11,7 +11,7 @@ from .fusion import (
     LateFusionRegressor,
     ModalityUnion,
 )
-from .modality import TabularEncoder, TextVectorizer
+from .modality import SentenceEmbedder, TabularEncoder, TextVectorizer
 
 __version__ = "0.1.0"
 
@@ -24,6 +24,7 @@ __all__ = [
     "LateFusionClassifier",
     "LateFusionRegressor",
     "ModalityUnion",
+    "SentenceEmbedder",
     "TabularEncoder",
     "TextVectorizer",
     "default_modalities",

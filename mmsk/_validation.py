@@ -54,7 +54,14 @@ def check_frame(estimator, X, *, reset):
         if "same order" in str(error):
             raise ValueError(f"{str(error).rstrip()}\n{_ORDER_HINT}") from None
         raise
-    if not reset and frame is not X and hasattr(estimator, "feature_names_in_"):
+    if not reset:
+        frame = _align_labels_with_fit(estimator, frame, X)
+    return frame
+
+
+def _align_labels_with_fit(estimator, frame, X):
+    """Label the columns of an array as during fit when fit saw a DataFrame."""
+    if hasattr(estimator, "feature_names_in_") and frame is not X:
         frame.columns = estimator.feature_names_in_
     return frame
 

@@ -131,7 +131,9 @@ def compare(X, y, task, *, candidates=None, cv=5, scoring=None, random_state=0, 
     splitter = StratifiedKFold if task != "regression" else KFold
     folds = splitter(n_splits=cv, shuffle=True, random_state=random_state)
     with tempfile.TemporaryDirectory(prefix="mmsk-compare-") as cache:
-        models = _select(candidate_models(task, memory=cache, random_state=random_state), candidates)
+        models = _select(
+            candidate_models(task, memory=cache, random_state=random_state), candidates
+        )
         rows = [
             _cross_validate(name, model, X, y, folds, scoring, f"[{i}/{len(models)}]", stream)
             for i, (name, model) in enumerate(models.items(), start=1)
@@ -208,14 +210,19 @@ def plot_leaderboard(rows, scoring, path):
     plt.close(figure)
 
 
-def read_table(path, target):
-    """Read a CSV and split off the target column, with one-line errors."""
+def read_csv(path):
+    """Read a CSV file; a missing or unreadable file is a :class:`CommandError`."""
     try:
-        frame = pd.read_csv(path)
+        return pd.read_csv(path)
     except FileNotFoundError:
         raise CommandError(f"no such file: {path}") from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise CommandError(f"cannot read {path} as CSV: {_first_line(error)}") from None
+
+
+def read_table(path, target):
+    """Read a CSV and split off the target column, with one-line errors."""
+    frame = read_csv(path)
     if target not in frame.columns:
         raise CommandError(
             f"target column {target!r} is not in {path}; its columns are {list(frame.columns)}"
@@ -281,8 +288,10 @@ def _write_outputs(folder, rows, scoring, task, X, y, args):
     model = clone(candidate_models(task)[best]).fit(X, y)
     joblib.dump(model, folder / "best_model.joblib")
     _plot_importance(model, X, y, scoring, folder / "modality_importance.png")
-    print(f"Wrote leaderboard.csv, leaderboard.json, leaderboard.png, best_model.joblib and "
-          f"modality_importance.png to {folder}")
+    print(
+        f"Wrote leaderboard.csv, leaderboard.json, leaderboard.png, best_model.joblib and "
+        f"modality_importance.png to {folder}"
+    )
 
 
 def _plot_importance(model, X, y, scoring, path):
@@ -306,12 +315,16 @@ def run_fit(args):
     task = _task(args, y)
     models = candidate_models(task)
     if args.fusion not in models:
-        raise CommandError(f"unknown --fusion {args.fusion!r}; available here: {', '.join(models)}")
+        raise CommandError(
+            f"unknown --fusion {args.fusion!r}; available here: {', '.join(models)}"
+        )
     start = time.perf_counter()
     model = clone(models[args.fusion]).fit(X, y)
     joblib.dump(model, args.output)
-    print(f"Fitted {args.fusion} ({task}) on {len(X)} rows in {time.perf_counter() - start:.1f} s; "
-          f"saved to {args.output}")
+    print(
+        f"Fitted {args.fusion} ({task}) on {len(X)} rows in {time.perf_counter() - start:.1f} s; "
+        f"saved to {args.output}"
+    )
     return 0
 
 
@@ -322,7 +335,9 @@ def run_predict(args):
     except FileNotFoundError:
         raise CommandError(f"no such model file: {args.model}") from None
     except Exception as error:  # an unreadable pickle fails in many ways
-        raise CommandError(f"cannot load a model from {args.model}: {_first_line(error)}") from None
+        raise CommandError(
+            f"cannot load a model from {args.model}: {_first_line(error)}"
+        ) from None
     if not hasattr(model, "predict") or not hasattr(model, "feature_names_in_"):
         raise CommandError(f"{args.model} does not hold an mmsk model fitted on a table")
     X = _read_features(args.data, model)
@@ -337,12 +352,7 @@ def run_predict(args):
 
 
 def _read_features(path, model):
-    try:
-        frame = pd.read_csv(path)
-    except FileNotFoundError:
-        raise CommandError(f"no such file: {path}") from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise CommandError(f"cannot read {path} as CSV: {_first_line(error)}") from None
+    frame = read_csv(path)
     missing = [column for column in model.feature_names_in_ if column not in frame.columns]
     if missing:
         raise CommandError(f"{path} lacks columns the model was fitted on: {missing}")
@@ -369,7 +379,9 @@ def build_parser():
 
 def _add_task_options(command):
     command.add_argument(
-        "--task", choices=TASKS, default="auto",
+        "--task",
+        choices=TASKS,
+        default="auto",
         help="learning task; auto infers it from the target (default: auto)",
     )
 
@@ -391,14 +403,17 @@ def _add_compare(commands):
         "--cv", type=_at_least_two, default=5, metavar="K", help="number of folds (default: 5)"
     )
     compare_command.add_argument(
-        "--fusions", nargs="+", metavar="NAME",
+        "--fusions",
+        nargs="+",
+        metavar="NAME",
         help="candidates to compare, e.g. early late-stacking (default: all available)",
     )
     compare_command.add_argument(
         "--scoring", help="scikit-learn scorer name (default: roc_auc, accuracy or r2)"
     )
     compare_command.add_argument(
-        "--output", metavar="DIR",
+        "--output",
+        metavar="DIR",
         help="write leaderboard.{json,csv,png}, best_model.joblib and modality_importance.png",
     )
     compare_command.set_defaults(handler=run_compare)
@@ -410,7 +425,8 @@ def _add_fit(commands):
     fit_command.add_argument("--target", required=True, help="target column")
     _add_task_options(fit_command)
     fit_command.add_argument(
-        "--fusion", default="late-stacking",
+        "--fusion",
+        default="late-stacking",
         help="candidate name as listed by 'mmsk compare' (default: late-stacking)",
     )
     fit_command.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file")

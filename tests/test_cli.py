@@ -36,14 +36,28 @@ def reviews_csv(tmp_path_factory):
 
 def test_compare_writes_every_output(reviews_csv, tmp_path):
     result = run(
-        "compare", str(reviews_csv), "--target", TARGET, "--cv", "2",
-        "--fusions", "early", "late-mean", "--output", str(tmp_path),
+        "compare",
+        str(reviews_csv),
+        "--target",
+        TARGET,
+        "--cv",
+        "2",
+        "--fusions",
+        "early",
+        "late-mean",
+        "--output",
+        str(tmp_path),
     )
     assert result.returncode == 0, result.stderr
     assert "[1/2] early" in result.stdout
     assert "roc_auc" in result.stdout and "±" in result.stdout
-    for name in ("leaderboard.csv", "leaderboard.json", "leaderboard.png",
-                 "best_model.joblib", "modality_importance.png"):
+    for name in (
+        "leaderboard.csv",
+        "leaderboard.json",
+        "leaderboard.png",
+        "best_model.joblib",
+        "modality_importance.png",
+    ):
         assert (tmp_path / name).stat().st_size > 0, name
     summary = json.loads((tmp_path / "leaderboard.json").read_text())
     assert summary["task"] == "binary"
@@ -55,8 +69,9 @@ def test_compare_writes_every_output(reviews_csv, tmp_path):
 def test_fit_then_predict_round_trip(reviews_csv, tmp_path):
     model_path = tmp_path / "model.joblib"
     predictions_path = tmp_path / "predictions.csv"
-    fitted = run("fit", str(reviews_csv), "--target", TARGET, "--fusion", "late-mean",
-                 "-o", str(model_path))
+    fitted = run(
+        "fit", str(reviews_csv), "--target", TARGET, "--fusion", "late-mean", "-o", str(model_path)
+    )
     assert fitted.returncode == 0, fitted.stderr
     predicted = run("predict", str(model_path), str(reviews_csv), "-o", str(predictions_path))
     assert predicted.returncode == 0, predicted.stderr
@@ -73,10 +88,14 @@ def test_fit_then_predict_round_trip(reviews_csv, tmp_path):
         (["compare", "{data}", "--target", "nope"], "target column 'nope' is not in"),
         (["compare", "{data}"], "--target is required when a data file is given"),
         (["compare", "--cv", "1"], "argument --cv: must be at least 2, got 1"),
-        (["compare", "{data}", "--target", TARGET, "--fusions", "magic"],
-         "unknown fusion candidates ['magic']"),
-        (["fit", "{data}", "--target", TARGET, "--fusion", "magic", "-o", "m.joblib"],
-         "unknown --fusion 'magic'"),
+        (
+            ["compare", "{data}", "--target", TARGET, "--fusions", "magic"],
+            "unknown fusion candidates ['magic']",
+        ),
+        (
+            ["fit", "{data}", "--target", TARGET, "--fusion", "magic", "-o", "m.joblib"],
+            "unknown --fusion 'magic'",
+        ),
         (["predict", "{data}", "{data}", "-o", "p.csv"], "cannot load a model from"),
         (["compare", "{garbage}", "--target", TARGET], "cannot read"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
@@ -111,9 +130,13 @@ def test_compare_function_ranks_candidates():
 
 @pytest.mark.parametrize(
     "y, task",
-    [([0, 1, 0, 1], "binary"), (["a", "b", "c", "a"], "multiclass"),
-     ([1, 2, 3, 4, 5, 1], "multiclass"), ([0.5, 1.7, 2.2, 3.9], "regression"),
-     (list(range(50)), "regression")],
+    [
+        ([0, 1, 0, 1], "binary"),
+        (["a", "b", "c", "a"], "multiclass"),
+        ([1, 2, 3, 4, 5, 1], "multiclass"),
+        ([0.5, 1.7, 2.2, 3.9], "regression"),
+        (list(range(50)), "regression"),
+    ],
 )
 def test_task_is_inferred_from_the_target(y, task):
     assert infer_task(pd.Series(y)) == task

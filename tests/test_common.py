@@ -1,7 +1,12 @@
 """scikit-learn's own estimator checks on every public estimator and transformer."""
 
+import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import (
+    check_transformer_get_feature_names_out,
+    check_transformer_get_feature_names_out_pandas,
+    parametrize_with_checks,
+)
 
 from mmsk import (
     EarlyFusionClassifier,
@@ -56,3 +61,15 @@ def expected_failed_checks(estimator):
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize(
+    "transformer", [TabularEncoder(), TextVectorizer(), ModalityUnion()], ids=repr
+)
+@pytest.mark.parametrize(
+    "check",
+    [check_transformer_get_feature_names_out, check_transformer_get_feature_names_out_pandas],
+    ids=lambda check: check.__name__,
+)
+def test_feature_names_out_checks(transformer, check):
+    check(type(transformer).__name__, transformer)

@@ -10,7 +10,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted
 from sklearn_compat.base import _fit_context
 
 from .._base import ModalityComposition, presence_mask
@@ -305,13 +305,14 @@ class ModalityUnion(_ModalityStack, TransformerMixin, ModalityComposition):
         Parameters
         ----------
         input_features : array-like of str or None, default=None
-            Ignored; present for API consistency.
+            Checked against the columns seen during fit, if given.
 
         Returns
         -------
         feature_names_out : ndarray of str objects
         """
         check_is_fitted(self, "transformers_")
+        _check_feature_names_in(self, input_features)
         return self._stacked_feature_names()
 
 

@@ -1,6 +1,7 @@
 """Transformers that turn the columns of one modality into a numeric feature block."""
 
+from ._embedding import SentenceEmbedder
 from ._tabular import TabularEncoder
 from ._text import TextVectorizer
 
-__all__ = ["TabularEncoder", "TextVectorizer"]
+__all__ = ["SentenceEmbedder", "TabularEncoder", "TextVectorizer"]

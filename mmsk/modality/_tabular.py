@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 from sklearn_compat.base import _fit_context
 
 from .._kinds import cell_to_text, detect_column_kinds, parse_dates, parse_numbers
@@ -155,7 +155,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         input_features : array-like of str or None, default=None
-            Ignored; present for API consistency.
+            Checked against the columns seen during fit, if given.
 
         Returns
         -------
@@ -164,6 +164,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             one column per categorical level as ``"{column}_{level}"``.
         """
         check_is_fitted(self, "column_kinds_")
+        _check_feature_names_in(self, input_features)
         names = []
         if self._numeric_imputer is not None:
             names.extend(self._numeric_imputer.get_feature_names_out())

@@ -7,7 +7,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 from sklearn_compat.base import _fit_context
 
 from .._kinds import cell_to_text
@@ -180,10 +180,10 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "vectorizers_")
         frame = check_frame(self, X, reset=False)
         documents = [_documents(frame.iloc[:, i]) for i in range(frame.shape[1])]
-        positions = {column: i for i, column in enumerate(frame.columns)}
+        per_column = len(self.vectorizers_) // self.n_features_in_
         blocks = [
-            vectorizer.transform(documents[positions[column]])
-            for column, _, vectorizer in self.vectorizers_
+            vectorizer.transform(documents[i // per_column])
+            for i, (_, _, vectorizer) in enumerate(self.vectorizers_)
         ]
         return self._finish(blocks)
 
@@ -193,7 +193,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         input_features : array-like of str or None, default=None
-            Ignored; present for API consistency.
+            Checked against the columns seen during fit, if given.
 
         Returns
         -------
@@ -202,6 +202,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             character n-grams.
         """
         check_is_fitted(self, "vectorizers_")
+        _check_feature_names_in(self, input_features)
         names = []
         for column, analyzer, vectorizer in self.vectorizers_:
             prefix = f"{column}__" if analyzer == "word" else f"{column}__char_"

@@ -1,0 +1,203 @@
+"""Quality on the four tasks: every fusion family with defaults, and the search-picked model.
+
+For each task of ../shared/data/tasks.json (official split), this script
+
+1. fits each fusion family with default settings on the train part and scores it on the
+   test part;
+2. runs ``GridSearchCV`` (3 folds, train part only) over fusion families and text
+   transformers (TF-IDF words, TF-IDF words + characters and, where the text is short
+   enough to encode on a CPU in a few minutes, sentence embeddings), refits the picked
+   model and scores it on the test part.
+
+Candidates share a ``memory`` cache, so per-modality fits and out-of-fold predictions are
+computed once per fold. Writes ``results/quality.json`` and ``results/quality.md``.
+
+Run from the repository root: ``python benchmarks/quality.py [--tasks NAME ...]``.
+"""
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _tasks import load_task, score, task_names  # noqa: E402
+from core_scores import BASELINES  # noqa: E402
+
+from mmsk import (  # noqa: E402
+    BayesianNetworkFusionClassifier,
+    BayesianNetworkFusionRegressor,
+    EarlyFusionClassifier,
+    EarlyFusionRegressor,
+    LateFusionClassifier,
+    LateFusionRegressor,
+    SentenceEmbedder,
+    TextVectorizer,
+)
+
+RESULTS = Path(__file__).parent / "results"
+#: Tasks whose text is too long to embed on a 2-core CPU within the benchmark's budget
+#: (the clothing reviews: about 23,000 texts of about 60 words at ~25 texts per second).
+NO_EMBEDDINGS = {"clothing_recommend"}
+
+
+def default_models(task, memory):
+    """Each fusion family with its default settings."""
+    if task == "regression":
+        return {
+            "early": EarlyFusionRegressor(memory=memory),
+            "late-weighted": LateFusionRegressor(memory=memory, random_state=0),
+            "late-stacking": LateFusionRegressor(fusion="stacking", memory=memory, random_state=0),
+            "bayes-tan": BayesianNetworkFusionRegressor(memory=memory, random_state=0),
+        }
+    return {
+        "early": EarlyFusionClassifier(memory=memory),
+        "late-weighted": LateFusionClassifier(memory=memory, random_state=0),
+        "late-stacking": LateFusionClassifier(fusion="stacking", memory=memory, random_state=0),
+        "bayes-tan": BayesianNetworkFusionClassifier(memory=memory, random_state=0),
+    }
+
+
+def text_transformers(name):
+    """The text transformers searched over for a task."""
+    transformers = {
+        "tfidf": TextVectorizer(),
+        "tfidf+char": TextVectorizer(analyzer="word+char"),
+    }
+    if name not in NO_EMBEDDINGS:
+        transformers["embeddings"] = SentenceEmbedder()
+    return transformers
+
+
+def search_candidates(name, task, memory):
+    """(label, estimator) pairs: fusion families crossed with text transformers."""
+    candidates = []
+    for family, model in default_models(task, memory).items():
+        for text_name, transformer in text_transformers(name).items():
+            if family == "bayes-tan" and text_name != "tfidf":
+                continue
+            candidate = clone(model).set_params(text=clone(transformer))
+            candidates.append((f"{family} / {text_name}", candidate))
+    return candidates
+
+
+def run_task(name):
+    X_train, X_test, y_train, y_test, spec = load_task(name)
+    task = spec["task"]
+    report = {"task": name, "metric": spec["metric"], "train_rows": len(X_train)}
+    with tempfile.TemporaryDirectory(prefix="mmsk-quality-") as memory:
+        report["defaults"] = {}
+        for family, model in default_models(task, memory).items():
+            start = time.perf_counter()
+            model.fit(X_train, y_train)
+            seconds = time.perf_counter() - start
+            report["defaults"][family] = {
+                "score": float(score(model, X_test, y_test, spec)),
+                "fit_seconds": seconds,
+            }
+            print(f"{name} default {family}: {report['defaults'][family]}", flush=True)
+        report["search"] = run_search(name, task, spec, memory, X_train, X_test, y_train, y_test)
+    return report
+
+
+def run_search(name, task, spec, memory, X_train, X_test, y_train, y_test):
+    candidates = search_candidates(name, task, memory)
+    labels = {id(model): label for label, model in candidates}
+    search = GridSearchCV(
+        Pipeline([("model", candidates[0][1])]),
+        {"model": [model for _, model in candidates]},
+        cv=3,
+        scoring=spec["metric"],
+    )
+    start = time.perf_counter()
+    search.fit(X_train, y_train)
+    search_seconds = time.perf_counter() - start
+    picked = search.best_params_["model"]
+    refit_start = time.perf_counter()
+    clone(picked).fit(X_train, y_train)
+    picked_fit_seconds = time.perf_counter() - refit_start
+    cv_scores = {
+        labels[id(params["model"])]: float(mean)
+        for params, mean in zip(
+            search.cv_results_["params"], search.cv_results_["mean_test_score"]
+        )
+    }
+    result = {
+        "picked": labels[id(picked)],
+        "cv_score": float(search.best_score_),
+        "test_score": float(score(search, X_test, y_test, spec)),
+        "search_seconds": search_seconds,
+        "picked_fit_seconds": picked_fit_seconds,
+        "candidates_cv": cv_scores,
+        "embeddings_searched": name not in NO_EMBEDDINGS,
+    }
+    print(f"{name} search: {result}", flush=True)
+    return result
+
+
+def markdown(reports):
+    lines = [
+        "# Quality on the four tasks",
+        "",
+        "Official split of each task; mmsk fitted on the train part, scored on the test "
+        "part. *Search* = `GridSearchCV` (3 folds, train part only) over fusion families "
+        "and text transformers; its time covers the whole search and the refit. Baselines "
+        "from `../shared/BASELINES.md` (another run; times comparable only loosely).",
+        "",
+        "| task (metric) | early | late-weighted | late-stacking | bayes-tan | **search-picked** "
+        "| picked model | search s | picked fit s | best hand-built sklearn | AutoGluon "
+        "(2 min) | skrub |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for report in reports:
+        name = report["task"]
+        base = BASELINES[name]
+        hand = max(("sk_linear", "sk_hgb", "sk_stack"), key=lambda k: base[k]["score"])
+        defaults = report["defaults"]
+        search = report["search"]
+        lines.append(
+            f"| {name} ({report['metric']}) | "
+            + " | ".join(f"{defaults[f]['score']:.4f}" for f in defaults)
+            + f" | **{search['test_score']:.4f}** | {search['picked']} | "
+            f"{search['search_seconds']:.0f} | {search['picked_fit_seconds']:.1f} | "
+            f"{base[hand]['score']:.4f} ({hand}) | {base['AutoGluon']['score']:.4f} "
+            f"({base['AutoGluon']['fit_seconds']:.0f} s) | {_skrub(base)} |"
+        )
+    searched = [
+        f"{r['task']}: "
+        + ("yes" if r["search"]["embeddings_searched"] else "no (too long for CPU)")
+        for r in reports
+    ]
+    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    lines += ["", "Sentence embeddings searched: " + ", ".join(searched) + ".", ""]
+    lines.append(f"Run {stamp} on 2 CPUs, one native thread per process.")
+    return "\n".join(lines) + "\n"
+
+
+def _skrub(base):
+    value = base["skrub"]["score"]
+    return value if isinstance(value, str) else f"{value:.4f}"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", nargs="+", default=task_names())
+    args = parser.parse_args(argv)
+    reports = [run_task(name) for name in args.tasks]
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "quality.json").write_text(json.dumps(reports, indent=2) + "\n")
+    text = markdown(reports)
+    (RESULTS / "quality.md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
