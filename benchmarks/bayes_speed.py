@@ -36,8 +36,8 @@ import pandas as pd
 import sklearn
 from sklearn.linear_model import LogisticRegression
 
-from mmsk.datasets import make_multimodal_classification
 from mmsk import BayesianNetworkFusionClassifier
+from mmsk.datasets import make_multimodal_classification
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SIZES = (10_000, 100_000, 1_000_000)
