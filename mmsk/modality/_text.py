@@ -241,7 +241,7 @@ def _documents(values):
 
 def _fit_column(vectorizer, documents, column, analyzer):
     try:
-        return vectorizer.fit_transform(documents)
+        matrix = vectorizer.fit_transform(documents)
     except ValueError as error:
         if "max_df corresponds to < documents than min_df" in str(error):
             raise ValueError(
@@ -256,3 +256,15 @@ def _fit_column(vectorizer, documents, column, analyzer):
                 "min_df/max_df. Check that the column holds text, or lower min_df."
             ) from None
         raise
+    _forget_discarded_terms(vectorizer)
+    return matrix
+
+
+def _forget_discarded_terms(vectorizer):
+    """Drop ``stop_words_``: every term cut by min_df, max_df or max_features.
+
+    It only serves introspection, and on a large corpus with bigrams it holds millions of
+    strings, which would dominate the size of a pickled model and of a ``memory`` cache.
+    """
+    if hasattr(vectorizer, "stop_words_"):
+        del vectorizer.stop_words_
