@@ -136,9 +136,14 @@ def _scale(block, weight):
     """
     if weight == 1.0:
         return block
-    values = block.data if sparse.issparse(block) else block
-    owned = values.flags.owndata and values.flags.writeable
-    if owned and values.dtype == np.float64:
+    if sparse.issparse(block):
+        # Sparse input is refused, so a sparse block is always a transformer's own output.
+        in_place = block.data.flags.writeable
+        values = block.data
+    else:
+        in_place = block.flags.owndata and block.flags.writeable
+        values = block
+    if in_place and values.dtype == np.float64:
         values *= weight
         return block
     return block * weight
