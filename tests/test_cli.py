@@ -145,3 +145,10 @@ def test_task_is_inferred_from_the_target(y, task):
 def test_main_returns_two_on_a_bad_file(capsys):
     assert main(["fit", "missing.csv", "--target", TARGET, "-o", "m.joblib"]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_compare_runs_on_the_bundled_data_without_a_file():
+    result = run("compare", "--cv", "2", "--fusions", "early", "late-mean")
+    assert result.returncode == 0, result.stderr
+    assert "Bundled demo data: 4000 rows" in result.stdout
+    assert "late-mean" in result.stdout and "early" in result.stdout
