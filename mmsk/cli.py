@@ -262,6 +262,8 @@ def run_compare(args):
     """``mmsk compare``."""
     X, y = _load_data(args)
     task = _task(args, y)
+    if args.output and find_spec("matplotlib") is None:
+        raise CommandError('--output draws charts and needs matplotlib: pip install "mmsk[plot]"')
     scoring = args.scoring or DEFAULT_SCORING[task]
     print(f"Task: {task}; scoring: {scoring}; {args.cv}-fold cross-validation\n")
     start = time.perf_counter()

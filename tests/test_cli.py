@@ -152,3 +152,15 @@ def test_compare_runs_on_the_bundled_data_without_a_file():
     assert result.returncode == 0, result.stderr
     assert "Bundled demo data: 4000 rows" in result.stdout
     assert "late-mean" in result.stdout and "early" in result.stdout
+
+
+def test_output_without_matplotlib_is_a_one_line_error(monkeypatch, capsys):
+    import mmsk.cli
+
+    real_find_spec = mmsk.cli.find_spec
+    monkeypatch.setattr(
+        mmsk.cli, "find_spec", lambda name: None if name == "matplotlib" else real_find_spec(name)
+    )
+    status = main(["compare", "--cv", "2", "--fusions", "early", "--output", "unused"])
+    assert status == 2
+    assert 'needs matplotlib: pip install "mmsk[plot]"' in capsys.readouterr().err
