@@ -253,6 +253,11 @@ class ModalityComposition(_BaseComposition):
             print(describe_resolution(self.column_kinds_, modalities))
         return frame, modalities
 
+    def _spec_names(self):
+        """Names of the modalities in the spec, including those left out at fit time."""
+        spec = default_modalities() if _is_auto(self.modalities) else self.modalities
+        return [entry[0] for entry in spec]
+
     def _check_input(self, X):
         """Validate ``X`` at predict or transform time against what fit saw."""
         return check_frame(self, X, reset=False)

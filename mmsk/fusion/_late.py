@@ -98,8 +98,8 @@ class _BaseLateFusion(ModalityComposition):
         return self._default_estimator(modality.kind)
 
     def _check_estimator_names(self, estimators):
-        names = set(self.modality_columns_)
-        unknown = sorted(set(estimators) - names)
+        names = self._spec_names()
+        unknown = sorted(set(estimators) - set(names))
         if unknown:
             raise ValueError(
                 f"The 'estimators' parameter names modalities {unknown} that are not "
