@@ -11,7 +11,7 @@ from .fusion import (
     LateFusionRegressor,
     ModalityUnion,
 )
-from .modality import SentenceEmbedder, TabularEncoder, TextVectorizer
+from .modality import SentenceEmbedder, TabularEncoder, TextTokenizer, TextVectorizer
 
 __version__ = "0.1.0"
 
@@ -26,6 +26,7 @@ __all__ = [
     "ModalityUnion",
     "SentenceEmbedder",
     "TabularEncoder",
+    "TextTokenizer",
     "TextVectorizer",
     "default_modalities",
     "detect_column_kinds",

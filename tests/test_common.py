@@ -15,6 +15,7 @@ from mmsk import (
     LateFusionRegressor,
     ModalityUnion,
     TabularEncoder,
+    TextTokenizer,
     TextVectorizer,
 )
 
@@ -26,6 +27,7 @@ ESTIMATORS = [
     TabularEncoder(),
     TextVectorizer(),
     TextVectorizer(sparse_output=False),
+    TextTokenizer(),
     ModalityUnion(),
     EarlyFusionClassifier(),
     EarlyFusionRegressor(),
@@ -64,7 +66,9 @@ def test_sklearn_compatible_estimator(estimator, check):
 
 
 @pytest.mark.parametrize(
-    "transformer", [TabularEncoder(), TextVectorizer(), ModalityUnion()], ids=repr
+    "transformer",
+    [TabularEncoder(), TextVectorizer(), TextTokenizer(), ModalityUnion()],
+    ids=repr,
 )
 @pytest.mark.parametrize(
     "check",

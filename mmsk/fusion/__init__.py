@@ -3,6 +3,7 @@
 from ._bayesian import BayesianNetworkFusionClassifier, BayesianNetworkFusionRegressor
 from ._early import EarlyFusionClassifier, EarlyFusionRegressor, ModalityUnion
 from ._late import LateFusionClassifier, LateFusionRegressor
+from ._neural import NeuralFusionClassifier, NeuralFusionRegressor
 
 __all__ = [
     "BayesianNetworkFusionClassifier",
@@ -12,4 +13,6 @@ __all__ = [
     "LateFusionClassifier",
     "LateFusionRegressor",
     "ModalityUnion",
+    "NeuralFusionClassifier",
+    "NeuralFusionRegressor",
 ]

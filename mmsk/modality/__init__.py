@@ -3,5 +3,6 @@
 from ._embedding import SentenceEmbedder
 from ._tabular import TabularEncoder
 from ._text import TextVectorizer
+from ._tokens import TextTokenizer
 
-__all__ = ["SentenceEmbedder", "TabularEncoder", "TextVectorizer"]
+__all__ = ["SentenceEmbedder", "TabularEncoder", "TextTokenizer", "TextVectorizer"]

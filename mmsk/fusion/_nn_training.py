@@ -1,0 +1,239 @@
+"""Training machinery of neural fusion: device-resident batches and a lean skorch net.
+
+skorch's defaults index a dataset one sample at a time, collate the samples, run four
+callbacks around every batch and read the loss back from the device after every batch.
+Here the modality blocks are moved to the device once, a batch is cut out of them with a
+few tensor operations, and the loss of an epoch is summed on the device and read once.
+Importing this module imports torch and skorch.
+"""
+
+import math
+
+import numpy as np
+import torch
+from scipy import sparse
+from skorch import NeuralNet
+from skorch.callbacks import EpochTimer, PrintLog
+from torch.utils.data import Dataset, Subset
+
+from ._nn import contrastive_loss, weighted_mean
+
+
+class SparseRows:
+    """A CSR matrix held as three device tensors, from which batches of rows are cut.
+
+    A batch comes out as ``(indices, offsets, values)``, the input of an
+    ``EmbeddingBag`` with per-sample weights.
+    """
+
+    def __init__(self, matrix, device):
+        matrix = sparse.csr_matrix(matrix)
+        matrix.sum_duplicates()
+        self.shape = matrix.shape
+        self.indptr = torch.as_tensor(matrix.indptr.astype(np.int64), device=device)
+        self.indices = torch.as_tensor(matrix.indices.astype(np.int64), device=device)
+        self.values = torch.as_tensor(matrix.data.astype(np.float32), device=device)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def rows(self, index):
+        """The rows at ``index`` (a tensor of row numbers on the same device)."""
+        starts = self.indptr[index]
+        lengths = self.indptr[index + 1] - starts
+        offsets = torch.cumsum(lengths, 0) - lengths
+        total = int(lengths.sum())
+        positions = torch.repeat_interleave(
+            starts - offsets, lengths, output_size=total
+        ) + torch.arange(total, device=starts.device)
+        return self.indices[positions], offsets, self.values[positions]
+
+
+def block_to_device(block, device):
+    """A modality block as a device tensor (dense or token ids) or :class:`SparseRows`."""
+    if sparse.issparse(block):
+        return SparseRows(block, device)
+    block = np.asarray(block)
+    if np.issubdtype(block.dtype, np.integer):
+        return torch.as_tensor(block.astype(np.int64, copy=False), device=device)
+    return torch.as_tensor(block.astype(np.float32, copy=False), device=device)
+
+
+def _rows(block, index):
+    return block.rows(index) if isinstance(block, SparseRows) else block[index]
+
+
+class BlockDataset(Dataset):
+    """Modality blocks, presence mask, target and weights, all on one device.
+
+    Parameters
+    ----------
+    blocks : dict
+        Modality name -> block (anything :func:`block_to_device` accepts).
+    present : ndarray of bool of shape (n_samples, n_modalities)
+    target : ndarray or None
+        Encoded classes (int) or standardised regression targets (float).
+    weight : ndarray or None
+        Sample weights.
+    device : str or torch.device
+    """
+
+    def __init__(self, blocks, present, target=None, weight=None, device="cpu"):
+        self.device = torch.device(device)
+        self.blocks = {name: block_to_device(block, device) for name, block in blocks.items()}
+        self.present = torch.as_tensor(np.asarray(present, dtype=bool), device=device)
+        self.target = None if target is None else torch.as_tensor(target, device=device)
+        self.weight = (
+            None
+            if weight is None
+            else torch.as_tensor(np.asarray(weight, dtype=np.float32), device=device)
+        )
+
+    def __len__(self):
+        return self.present.shape[0]
+
+    def __getitem__(self, i):
+        return self.batch(torch.as_tensor([i], device=self.device))
+
+    def batch(self, index):
+        """``(X, y)`` for the rows at ``index``, ready for the network and the loss."""
+        X = {
+            "blocks": {name: _rows(block, index) for name, block in self.blocks.items()},
+            "present": self.present[index],
+        }
+        if self.target is None:
+            return X, None
+        y = {"target": self.target[index]}
+        if self.weight is not None:
+            y["weight"] = self.weight[index]
+        return X, y
+
+
+class BatchIterator:
+    """Yields whole batches of a :class:`BlockDataset` (or a ``Subset`` of one).
+
+    Used as skorch's ``iterator_train`` and ``iterator_valid`` in place of a
+    ``DataLoader``. Each pass draws a new order from its own seeded generator when
+    ``shuffle`` is true, so training is reproducible without touching global state.
+    """
+
+    def __init__(self, dataset, batch_size=256, shuffle=False, seed=None):
+        if isinstance(dataset, Subset):
+            self.dataset = dataset.dataset
+            self.rows = torch.as_tensor(np.asarray(dataset.indices), dtype=torch.int64)
+        else:
+            self.dataset = dataset
+            self.rows = None
+        self.n_samples = len(dataset)
+        self.batch_size = self.n_samples if batch_size == -1 else batch_size
+        self.shuffle = shuffle
+        self.generator = torch.Generator()
+        if seed is not None:
+            self.generator.manual_seed(int(seed))
+
+    def __len__(self):
+        return math.ceil(self.n_samples / self.batch_size)
+
+    def __iter__(self):
+        if self.shuffle:
+            order = torch.randperm(self.n_samples, generator=self.generator)
+        else:
+            order = torch.arange(self.n_samples)
+        index = order if self.rows is None else self.rows[order]
+        index = index.to(self.dataset.device)
+        for start in range(0, self.n_samples, self.batch_size):
+            yield self.dataset.batch(index[start : start + self.batch_size])
+
+
+class FusionNet(NeuralNet):
+    """A skorch ``NeuralNet`` with the multimodal losses and a lean training loop.
+
+    The epoch's loss is accumulated on the device and read once per epoch; the history
+    keeps ``train_loss`` and ``valid_loss`` per epoch (with ``*_best`` flags, so
+    ``EarlyStopping`` and ``Checkpoint`` work) and the batch sizes per batch. The only
+    default callbacks are the epoch timer and the progress table, which prints only
+    when ``verbose`` is set.
+
+    Parameters
+    ----------
+    module : type
+        The network class.
+    auxiliary_weight : float, default=0.0
+        Weight of the mean of the per-modality auxiliary losses.
+    contrastive_weight : float, default=0.0
+        Weight of the contrastive alignment loss between modality embeddings.
+    contrastive_temperature : float, default=0.1
+        Temperature of that loss.
+    **kwargs
+        Passed to :class:`skorch.NeuralNet`.
+    """
+
+    def __init__(
+        self,
+        module,
+        *args,
+        auxiliary_weight=0.0,
+        contrastive_weight=0.0,
+        contrastive_temperature=0.1,
+        **kwargs,
+    ):
+        super().__init__(module, *args, **kwargs)
+        self.auxiliary_weight = auxiliary_weight
+        self.contrastive_weight = contrastive_weight
+        self.contrastive_temperature = contrastive_temperature
+
+    @property
+    def _default_callbacks(self):
+        return [("epoch_timer", EpochTimer()), ("print_log", PrintLog())]
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if iterator is None:
+            return
+        total, count = None, 0
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            size = batch[0]["present"].shape[0]
+            weighted = step["loss"].detach() * size
+            total = weighted if total is None else total + weighted
+            count += size
+            self.history.record_batch(prefix + "_batch_size", size)
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+        loss = float(total) / count if count else float("nan")
+        self._record_epoch_loss(prefix + "_loss", loss)
+
+    def _record_epoch_loss(self, key, loss):
+        earlier = [row[key] for row in self.history[:-1] if key in row]
+        self.history.record(key, loss)
+        self.history.record(key + "_best", not earlier or loss < min(earlier))
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if isinstance(y_pred, tuple):
+            predictions, auxiliary, embeddings = y_pred
+        else:
+            predictions, auxiliary, embeddings = y_pred, None, None
+        target, weight = y_true["target"], y_true.get("weight")
+        loss = weighted_mean(self._per_sample_loss(predictions, target), weight)
+        present = X["present"]
+        if self.auxiliary_weight and auxiliary is not None and auxiliary.shape[1]:
+            loss = loss + self.auxiliary_weight * self._auxiliary_loss(
+                auxiliary, target, weight, present
+            )
+        if self.contrastive_weight and embeddings is not None and embeddings.shape[1] > 1:
+            loss = loss + self.contrastive_weight * contrastive_loss(
+                embeddings, present, self.contrastive_temperature
+            )
+        return loss
+
+    def _per_sample_loss(self, predictions, target):
+        losses = self.criterion_(predictions, target)
+        return losses.flatten(1).mean(1) if losses.dim() > 1 else losses
+
+    def _auxiliary_loss(self, auxiliary, target, weight, present):
+        total = 0.0
+        for m in range(auxiliary.shape[1]):
+            rows = present[:, m].to(auxiliary.dtype)
+            if weight is not None:
+                rows = rows * weight
+            total = total + weighted_mean(self._per_sample_loss(auxiliary[:, m], target), rows)
+        return total / auxiliary.shape[1]
