@@ -1,5 +1,7 @@
 """Settings for every test run, the doctests of the package included."""
 
+import importlib.util
+
 import pytest
 from threadpoolctl import threadpool_limits
 
@@ -12,5 +14,15 @@ def one_native_thread_per_test_process():
     of them on top would oversubscribe the cores, and OpenMP's busy waiting then slows
     the gradient-boosting fits by an order of magnitude.
     """
+    _one_torch_thread()
     with threadpool_limits(limits=1):
         yield
+
+
+def _one_torch_thread():
+    """torch keeps its own intra-op pool, outside threadpoolctl's reach."""
+    if importlib.util.find_spec("torch") is None:
+        return
+    import torch
+
+    torch.set_num_threads(1)

@@ -588,7 +588,8 @@ class NeuralFusionClassifier(ClassifierMixin, _BaseNeuralFusion):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels, from ``classes_``.
         """
-        return self.classes_[np.argmax(self._network_output(X), axis=1)]
+        logits = self._network_output(X)
+        return self.classes_[np.argmax(logits, axis=1)]
 
     def predict_proba(self, X):
         """Predict class probabilities.
