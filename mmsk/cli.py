@@ -33,6 +33,8 @@ LATE_RULES = {
     "regression": ("mean", "weighted", "stacking"),
 }
 BAYES_STRUCTURES = ("naive", "tan", "hillclimb")
+NEURAL_FUSIONS = ("concat", "mean", "weighted", "gated", "attention", "tensor", "lowrank")
+DEFAULT_NEURAL = "neural-concat"
 _MAX_CLASSES_FOR_INTEGERS = 20
 
 
@@ -56,8 +58,8 @@ def candidate_models(task, *, memory=None, random_state=0):
     Returns
     -------
     models : dict
-        Candidate name (``"early"``, ``"late-stacking"``, ``"bayes-naive"`` ...) to an
-        unfitted estimator.
+        Candidate name (``"early"``, ``"late-stacking"``, ``"bayes-naive"``,
+        ``"neural-gated"`` ...) to an unfitted estimator.
     """
     classification = task != "regression"
     early = EarlyFusionClassifier if classification else EarlyFusionRegressor
@@ -66,7 +68,30 @@ def candidate_models(task, *, memory=None, random_state=0):
     for rule in LATE_RULES["classification" if classification else "regression"]:
         models[f"late-{rule}"] = late(fusion=rule, memory=memory, random_state=random_state)
     models.update(_bayesian_candidates(classification, memory, random_state))
+    models.update(_neural_candidates(classification, memory, random_state))
     return models
+
+
+def _neural_candidates(classification, memory, random_state):
+    if find_spec("torch") is None or find_spec("skorch") is None:
+        return {}
+    from .fusion import NeuralFusionClassifier, NeuralFusionRegressor
+
+    neural = NeuralFusionClassifier if classification else NeuralFusionRegressor
+    return {
+        f"neural-{fusion}": neural(fusion=fusion, memory=memory, random_state=random_state)
+        for fusion in NEURAL_FUSIONS
+    }
+
+
+def default_candidates(models):
+    """The names compared when none are given: all but one neural fusion layer.
+
+    Every fusion layer of the neural family is available by name; the default run
+    includes only ``"neural-concat"`` because each neural candidate trains a network
+    per fold.
+    """
+    return [name for name in models if not name.startswith("neural-") or name == DEFAULT_NEURAL]
 
 
 def _bayesian_candidates(classification, memory, random_state):
@@ -110,7 +135,7 @@ def compare(X, y, task, *, candidates=None, cv=5, scoring=None, random_state=0, 
     task : {"binary", "multiclass", "regression"}
         The learning task.
     candidates : list of str or None, default=None
-        Names among :func:`candidate_models`; None means all.
+        Names among :func:`candidate_models`; None means :func:`default_candidates`.
     cv : int, default=5
         Number of folds (stratified for classification, shuffled with ``random_state``).
     scoring : str or None, default=None
@@ -143,7 +168,7 @@ def compare(X, y, task, *, candidates=None, cv=5, scoring=None, random_state=0, 
 
 def _select(models, names):
     if not names:
-        return models
+        names = default_candidates(models)
     unknown = [name for name in names if name not in models]
     if unknown:
         raise CommandError(
@@ -419,7 +444,10 @@ def _add_compare(commands):
         "--fusions",
         nargs="+",
         metavar="NAME",
-        help="candidates to compare, e.g. early late-stacking (default: all available)",
+        help=(
+            "candidates to compare, e.g. early late-stacking neural-gated (default: all "
+            "available, with neural-concat as the only neural one)"
+        ),
     )
     compare_command.add_argument(
         "--scoring", help="scikit-learn scorer name (default: roc_auc, accuracy or r2)"

@@ -10,7 +10,14 @@ import joblib
 import pandas as pd
 import pytest
 
-from mmsk.cli import compare, format_leaderboard, infer_task, main
+from mmsk.cli import (
+    candidate_models,
+    compare,
+    default_candidates,
+    format_leaderboard,
+    infer_task,
+    main,
+)
 from mmsk.datasets import load_clothing_reviews
 
 TARGET = "Recommended IND"
@@ -126,6 +133,28 @@ def test_compare_function_ranks_candidates():
     scores = [row["score_mean"] for row in rows]
     assert scores == sorted(scores, reverse=True)
     assert "late-mean" in format_leaderboard(rows, "roc_auc")
+
+
+@pytest.mark.parametrize("task", ["binary", "regression"])
+def test_every_neural_fusion_layer_is_a_candidate(task):
+    pytest.importorskip("torch")
+    pytest.importorskip("skorch")
+    models = candidate_models(task)
+    neural = sorted(name for name in models if name.startswith("neural-"))
+    assert len(neural) == 7
+    assert models["neural-gated"].fusion == "gated"
+    default = default_candidates(models)
+    assert [name for name in default if name.startswith("neural-")] == ["neural-concat"]
+    assert "early" in default
+
+
+def test_compare_a_named_neural_candidate():
+    pytest.importorskip("torch")
+    pytest.importorskip("skorch")
+    X, y = load_clothing_reviews(return_X_y=True)
+    rows = compare(X.iloc[:160], y.iloc[:160], "binary", candidates=["neural-gated"], cv=2)
+    assert rows[0]["model"] == "neural-gated"
+    assert 0.0 <= rows[0]["score_mean"] <= 1.0
 
 
 @pytest.mark.parametrize(
