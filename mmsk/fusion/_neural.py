@@ -104,7 +104,12 @@ class _BaseNeuralFusion(ModalityComposition):
             ]
             net = self._build_net(torch, nn_modules, training, encoders, n_outputs, seed)
             dataset = training.BlockDataset(
-                blocks, present, target, sample_weight, device=self.device_
+                blocks,
+                present,
+                target,
+                sample_weight,
+                device=self.device_,
+                token_blocks=self._token_blocks(),
             )
             net.fit(dataset, split_y)
         net.module_.eval()
@@ -253,7 +258,9 @@ class _BaseNeuralFusion(ModalityComposition):
             blocks[name] = _checked_block(name, _transform_block(transformer, columns))
             present.append(presence_mask(columns))
         device = self.net_.device
-        dataset = training.BlockDataset(blocks, np.column_stack(present), device=device)
+        dataset = training.BlockDataset(
+            blocks, np.column_stack(present), device=device, token_blocks=self._token_blocks()
+        )
         module = self.net_.module_
         if module.training:
             module.eval()
@@ -276,6 +283,9 @@ class _BaseNeuralFusion(ModalityComposition):
         """The fitted PyTorch network."""
         check_is_fitted(self, "net_")
         return self.net_.module_
+
+    def _token_blocks(self):
+        return {name for name, kind in self.block_kinds_.items() if kind == "tokens"}
 
     def _transformer(self, name):
         return next(t for n, t, _ in self.transformers_ if n == name)

@@ -328,7 +328,8 @@ class MultimodalNetwork(nn.Module):
     ):
         super().__init__()
         self.names = [name for name, _ in blocks]
-        self.encoders = nn.ModuleDict(blocks)
+        # A list, not a ModuleDict: modality names may hold dots or shadow dict methods.
+        self.encoder_list = nn.ModuleList(encoder for _, encoder in blocks)
         self.placeholders = nn.Parameter(torch.zeros(len(blocks), embedding_dim))
         nn.init.normal_(self.placeholders, std=0.02)
         self.fusion = FUSION_LAYERS[fusion](len(blocks), embedding_dim)
@@ -345,9 +346,16 @@ class MultimodalNetwork(nn.Module):
             else None
         )
 
+    @property
+    def encoders(self):
+        """The encoder of each modality, by name."""
+        return dict(zip(self.names, self.encoder_list))
+
     def embed(self, blocks):
         """Stacked embeddings of shape ``(n_samples, n_modalities, embedding_dim)``."""
-        return torch.stack([self.encoders[name](blocks[name]) for name in self.names], 1)
+        return torch.stack(
+            [encoder(blocks[name]) for name, encoder in zip(self.names, self.encoder_list)], 1
+        )
 
     def forward(self, blocks, present):
         """Predictions; in training mode also auxiliary predictions and embeddings.

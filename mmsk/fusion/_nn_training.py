@@ -27,7 +27,7 @@ class SparseRows:
     """
 
     def __init__(self, matrix, device):
-        matrix = sparse.csr_matrix(matrix)
+        matrix = sparse.csr_matrix(matrix, copy=True)
         matrix.sum_duplicates()
         self.shape = matrix.shape
         self.indptr = torch.as_tensor(matrix.indptr.astype(np.int64), device=device)
@@ -49,14 +49,17 @@ class SparseRows:
         return self.indices[positions], offsets, self.values[positions]
 
 
-def block_to_device(block, device):
-    """A modality block as a device tensor (dense or token ids) or :class:`SparseRows`."""
+def block_to_device(block, device, tokens=False):
+    """A modality block as a device tensor or :class:`SparseRows`.
+
+    Token ids (``tokens=True``) become int64, every other dense block float32, whatever
+    the dtype the transformer returned.
+    """
     if sparse.issparse(block):
         return SparseRows(block, device)
-    block = np.asarray(block)
-    if np.issubdtype(block.dtype, np.integer):
-        return torch.as_tensor(block.astype(np.int64, copy=False), device=device)
-    return torch.as_tensor(block.astype(np.float32, copy=False), device=device)
+    dtype = np.int64 if tokens else np.float32
+    # A writable array: torch warns about sharing memory with a read-only one.
+    return torch.as_tensor(np.require(block, dtype=dtype, requirements="W"), device=device)
 
 
 def _rows(block, index):
@@ -76,11 +79,16 @@ class BlockDataset(Dataset):
     weight : ndarray or None
         Sample weights.
     device : str or torch.device
+    token_blocks : collection of str, default=()
+        Names of the blocks that hold token ids.
     """
 
-    def __init__(self, blocks, present, target=None, weight=None, device="cpu"):
+    def __init__(self, blocks, present, target=None, weight=None, device="cpu", token_blocks=()):
         self.device = torch.device(device)
-        self.blocks = {name: block_to_device(block, device) for name, block in blocks.items()}
+        self.blocks = {
+            name: block_to_device(block, device, tokens=name in token_blocks)
+            for name, block in blocks.items()
+        }
         self.present = torch.as_tensor(np.asarray(present, dtype=bool), device=device)
         self.target = None if target is None else torch.as_tensor(target, device=device)
         self.weight = (
@@ -128,7 +136,9 @@ class BatchIterator:
         self.batch_size = self.n_samples if batch_size == -1 else batch_size
         self.shuffle = shuffle
         self.generator = torch.Generator()
-        if seed is not None:
+        if seed is None:
+            self.generator.seed()
+        else:
             self.generator.manual_seed(int(seed))
 
     def __len__(self):
@@ -214,6 +224,8 @@ class FusionNet(NeuralNet):
             predictions, auxiliary, embeddings = y_pred, None, None
         target, weight = y_true["target"], y_true.get("weight")
         loss = weighted_mean(self._per_sample_loss(predictions, target), weight)
+        if X is None:
+            return loss
         present = X["present"]
         if self.auxiliary_weight and auxiliary is not None and auxiliary.shape[1]:
             loss = loss + self.auxiliary_weight * self._auxiliary_loss(
