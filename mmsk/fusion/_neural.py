@@ -390,7 +390,7 @@ _COMMON_PARAMETERS = """    modalities : "auto" or list of tuple, default="auto"
         embeddings of the same row from every pair of modalities.
     contrastive_temperature : float, default=0.1
         Temperature of the contrastive loss.
-    max_epochs : int, default=10
+    max_epochs : int, default=20
         Number of passes over the training data.
     lr : float, default=1e-3
         Learning rate.
@@ -517,7 +517,7 @@ class NeuralFusionClassifier(ClassifierMixin, _BaseNeuralFusion):
         auxiliary_weight=0.0,
         contrastive_weight=0.0,
         contrastive_temperature=0.1,
-        max_epochs=10,
+        max_epochs=20,
         lr=1e-3,
         batch_size=256,
         optimizer="adamw",
@@ -692,7 +692,7 @@ class NeuralFusionRegressor(RegressorMixin, _BaseNeuralFusion):
         auxiliary_weight=0.0,
         contrastive_weight=0.0,
         contrastive_temperature=0.1,
-        max_epochs=10,
+        max_epochs=20,
         lr=1e-3,
         batch_size=256,
         optimizer="adamw",
