@@ -68,13 +68,14 @@ class BagOfTokensEncoder(nn.Module):
 
     def __init__(self, vocabulary_size, embedding_dim, hidden_units=128, dropout=0.1):
         super().__init__()
-        self.embedding = nn.Embedding(vocabulary_size, hidden_units, padding_idx=0)
+        # One bag per row; padding ids are skipped and a row of padding averages to 0.
+        self.embedding = nn.EmbeddingBag(vocabulary_size, hidden_units, mode="mean", padding_idx=0)
         self.output = nn.Sequential(
             nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden_units, embedding_dim)
         )
 
     def forward(self, tokens):
-        return self.output(_masked_mean(self.embedding(tokens), tokens != 0))
+        return self.output(self.embedding(tokens))
 
 
 class RecurrentEncoder(nn.Module):

@@ -33,16 +33,25 @@ class SparseRows:
         self.indptr = torch.as_tensor(matrix.indptr.astype(np.int64), device=device)
         self.indices = torch.as_tensor(matrix.indices.astype(np.int64), device=device)
         self.values = torch.as_tensor(matrix.data.astype(np.float32), device=device)
+        # Row lengths stay on the host too, so that a batch's size is known without
+        # waiting for the device.
+        self.host_lengths = torch.as_tensor(np.diff(matrix.indptr).astype(np.int64))
 
     def __len__(self):
         return self.shape[0]
 
-    def rows(self, index):
-        """The rows at ``index`` (a tensor of row numbers on the same device)."""
+    def rows(self, index, host_index=None):
+        """The rows at ``index`` (row numbers on the same device).
+
+        ``host_index``, the same row numbers on the CPU, saves a device synchronisation.
+        """
         starts = self.indptr[index]
         lengths = self.indptr[index + 1] - starts
         offsets = torch.cumsum(lengths, 0) - lengths
-        total = int(lengths.sum())
+        if host_index is None:
+            total = int(lengths.sum())
+        else:
+            total = int(self.host_lengths[host_index].sum())
         positions = torch.repeat_interleave(
             starts - offsets, lengths, output_size=total
         ) + torch.arange(total, device=starts.device)
@@ -62,8 +71,8 @@ def block_to_device(block, device, tokens=False):
     return torch.as_tensor(np.require(block, dtype=dtype, requirements="W"), device=device)
 
 
-def _rows(block, index):
-    return block.rows(index) if isinstance(block, SparseRows) else block[index]
+def _rows(block, index, host_index):
+    return block.rows(index, host_index) if isinstance(block, SparseRows) else block[index]
 
 
 class BlockDataset(Dataset):
@@ -103,10 +112,16 @@ class BlockDataset(Dataset):
     def __getitem__(self, i):
         return self.batch(torch.as_tensor([i], device=self.device))
 
-    def batch(self, index):
-        """``(X, y)`` for the rows at ``index``, ready for the network and the loss."""
+    def batch(self, index, host_index=None):
+        """``(X, y)`` for the rows at ``index``, ready for the network and the loss.
+
+        ``host_index``, the same row numbers on the CPU when ``index`` is on a GPU,
+        lets sparse blocks size the batch without a device synchronisation.
+        """
         X = {
-            "blocks": {name: _rows(block, index) for name, block in self.blocks.items()},
+            "blocks": {
+                name: _rows(block, index, host_index) for name, block in self.blocks.items()
+            },
             "present": self.present[index],
         }
         if self.target is None:
@@ -149,10 +164,11 @@ class BatchIterator:
             order = torch.randperm(self.n_samples, generator=self.generator)
         else:
             order = torch.arange(self.n_samples)
-        index = order if self.rows is None else self.rows[order]
-        index = index.to(self.dataset.device)
+        host_index = order if self.rows is None else self.rows[order]
+        index = host_index.to(self.dataset.device)
         for start in range(0, self.n_samples, self.batch_size):
-            yield self.dataset.batch(index[start : start + self.batch_size])
+            stop = start + self.batch_size
+            yield self.dataset.batch(index[start:stop], host_index[start:stop])
 
 
 class FusionNet(NeuralNet):
