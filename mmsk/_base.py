@@ -243,10 +243,18 @@ class ModalityComposition(_BaseComposition):
         -------
         frame : pandas.DataFrame
         modalities : list of Modality
+
+        Raises
+        ------
+        ValueError
+            When a modality is missing in every row of ``frame``: nothing can be
+            learned from it.
         """
         self.column_kinds_ = detect_column_kinds(frame)
         spec = default_modalities() if _is_auto(self.modalities) else self.modalities
         modalities = _resolve_spec(self, spec, frame, self.column_kinds_)
+        for modality in modalities:
+            _check_seen_in_training(modality, frame)
         self.modality_columns_ = {m.name: list(m.columns) for m in modalities}
         self.modality_kinds_ = {m.name: m.kind for m in modalities}
         if getattr(self, "verbose", False):
@@ -261,6 +269,19 @@ class ModalityComposition(_BaseComposition):
     def _check_input(self, X):
         """Validate ``X`` at predict or transform time against what fit saw."""
         return check_frame(self, X, reset=False)
+
+
+def _check_seen_in_training(modality, frame):
+    columns = modality.select(frame)
+    head = 1024
+    if presence_mask(columns.iloc[:head]).any() or presence_mask(columns.iloc[head:]).any():
+        return
+    raise ValueError(
+        f"Modality {modality.name!r} is missing in every training row: its columns "
+        f"{modality.columns} hold only missing values (NaN, None, infinite numbers or "
+        f"blank strings) in all {len(frame)} rows, so nothing can be learned from it. "
+        f"Drop it with set_params({modality.name}='drop') or provide rows where it is set."
+    )
 
 
 def _is_auto(spec):

@@ -69,7 +69,8 @@ def detect_column_kind(column):
     Returns
     -------
     kind : str
-        ``"empty"`` when every value is missing; ``"datetime"`` for datetime dtypes and
+        ``"empty"`` when every value is missing (NaN, None, NaT, an infinite number or
+        a blank string); ``"datetime"`` for datetime dtypes and
         for strings that parse as dates; ``"numeric"`` for numbers and for strings that
         parse as numbers (``"13%"``, ``"$1,200"``); ``"identifier"`` for integers or
         one-word strings that are unique in every row and look like row keys;
@@ -79,7 +80,8 @@ def detect_column_kind(column):
     Notes
     -----
     String columns are judged on at most 2,000 evenly spaced non-missing values, so
-    detection costs the same on a million rows as on a few thousand.
+    detection costs the same on a million rows as on a few thousand (the whole column
+    is read only when that sample holds blank strings).
     """
     values = column.dropna()
     if len(values) == 0:
@@ -92,6 +94,9 @@ def detect_column_kind(column):
     if pd.api.types.is_timedelta64_dtype(dtype):
         return "numeric"
     if pd.api.types.is_numeric_dtype(dtype):
+        values = values[np.isfinite(values.to_numpy(dtype=np.float64))]
+        if len(values) == 0:
+            return "empty"
         return "identifier" if _looks_like_integer_key(values) else "numeric"
     return _detect_object_kind(values)
 
@@ -108,6 +113,11 @@ def _looks_like_integer_key(values):
 
 def _detect_object_kind(values):
     sample = _even_sample(values).map(cell_to_text)
+    if _is_blank_text(sample).any():
+        values = values[~_is_blank_text(values.map(cell_to_text))]
+        if len(values) == 0:
+            return "empty"
+        sample = _even_sample(values).map(cell_to_text)
     mean_words = float(sample.str.split().str.len().mean())
     if mean_words < _NUMBER_MAX_WORDS and parse_numbers(sample).notna().mean() >= _PARSE_SHARE:
         return "numeric"
@@ -121,6 +131,11 @@ def _detect_object_kind(values):
     if len(values) >= _IDENTIFIER_MIN_ROWS and values.is_unique and mean_words < 1.5:
         return "identifier"
     return "categorical"
+
+
+def _is_blank_text(texts):
+    """Whether each string is empty or only white space."""
+    return texts.str.strip().eq("").to_numpy(dtype=bool)
 
 
 def _even_sample(values):

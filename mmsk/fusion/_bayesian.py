@@ -282,6 +282,9 @@ def _hillclimb_edges(pgmpy, nodes, states, codes, modality_nodes, scoring, sampl
     return list(search.fit(data).causal_graph_.edges())
 
 
+_MAX_TABLE_ENTRIES = 10**7
+
+
 def _fit_network(pgmpy, nodes, states, codes, edges, sample_size, weights):
     order = {node: i for i, node in enumerate(nodes)}
     network = pgmpy["DiscreteBayesianNetwork"](
@@ -423,6 +426,7 @@ class _BaseBayesianFusion(_BaseLateFusion):
             **dict(zip(self.feature_nodes_, feature_states)),
         }
         codes = np.column_stack([target_codes, *modality_codes, *feature_codes])
+        self._check_table_sizes(nodes, states)
         with _quiet_pgmpy():
             edges = self._learn_edges(pgmpy, nodes, states, codes, weights)
             self.network_ = _fit_network(
@@ -432,6 +436,27 @@ class _BaseBayesianFusion(_BaseLateFusion):
         self.cpds_ = {node: self.network_.get_cpds(node) for node in nodes}
         self._tables = _PosteriorTables.from_network(self.network_, nodes, states)
         self.modality_influence_ = self._influence(nodes)
+
+    def _check_table_sizes(self, nodes, states):
+        """Refuse a network whose probability tables would not fit in memory.
+
+        Every node's table is indexed by its own states, the target's and, beyond the
+        naive structure, another node's; with many classes the modality nodes (classes
+        crossed with probability bins) make that product explode.
+        """
+        target, *others = (len(states[node]) for node in nodes)
+        widest = sorted(zip(others, nodes[1:]), reverse=True)[
+            : 1 if self.structure == "naive" else 2
+        ]
+        entries = target * int(np.prod([size for size, _ in widest]))
+        if entries > _MAX_TABLE_ENTRIES:
+            names = [name for _, name in widest]
+            raise ValueError(
+                f"structure={self.structure!r} would need a probability table of {entries:,} "
+                f"entries for the nodes {names} with the target ({target} states), more than "
+                f"the {_MAX_TABLE_ENTRIES:,} allowed. Lower n_bins (now {self.n_bins}), use "
+                "structure='naive', or group rare classes of y."
+            )
 
     def _learn_edges(self, pgmpy, nodes, states, codes, weights):
         if self.structure == "naive" or len(nodes) == 2:

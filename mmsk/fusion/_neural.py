@@ -33,6 +33,7 @@ _ENCODERS_BY_KIND = {
 }
 _OPTIMIZERS = ("adamw", "adam", "sgd")
 _PREDICT_BATCH_SIZE = 4096
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def _import_torch():
@@ -344,6 +345,13 @@ def _checked_block(name, block):
             f"The block of modality {name!r} holds NaN or infinite values; neural fusion "
             "needs finite inputs. Give the modality a transformer that imputes (for "
             "example TabularEncoder) instead of 'passthrough'."
+        )
+    largest = float(np.abs(values).max()) if values.size else 0.0
+    if largest > _FLOAT32_MAX:
+        raise ValueError(
+            f"The block of modality {name!r} holds values up to {largest:.3g}, beyond the "
+            f"float32 range the network computes in (about {_FLOAT32_MAX:.3g}). Rescale "
+            "those columns, or clip values far outside the range seen in training."
         )
     return block
 

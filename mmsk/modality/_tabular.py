@@ -1,10 +1,12 @@
 """Encoding of numeric, categorical and datetime columns into one dense numeric block."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import DataConversionWarning
 from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils._param_validation import Interval
@@ -26,13 +28,15 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     - numeric columns, and numbers stored as text such as ``"13%"`` or ``"$1,200"``,
       are parsed, imputed with their median (with a missing-value indicator for every
       column that had missing values) and standardised; infinite values count as
-      missing;
+      missing, and so do cells that are not numbers (``"n/a"``, ``"unknown"``), with a
+      ``DataConversionWarning`` that names the column; finite values of any size are
+      standardised without overflow;
     - datetime columns, and dates stored as text, become numeric parts (year, month,
       day, weekday, hour and days since 1970-01-01), then go the numeric way;
     - every other column is categorical: one-hot encoded, levels seen fewer than
-      ``min_frequency`` times grouped into one infrequent level, missing values a
-      level of their own, and levels unseen during fit encoded as the infrequent
-      level (or all zeros when there is none);
+      ``min_frequency`` times grouped into one infrequent level, missing values
+      (blank strings included) a level of their own, and levels unseen during fit
+      encoded as the infrequent level (or all zeros when there is none);
     - columns that are entirely missing during fit are dropped.
 
     Parameters
@@ -179,6 +183,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         numbers, categories = self._split(frame)
         self._numeric_imputer = self._make_imputer(numbers)
         self._scaler = StandardScaler() if (self.scale and numbers.shape[1]) else None
+        self._magnitudes = _power_of_two_magnitudes(numbers) if self._scaler else None
         self._one_hot = self._make_one_hot(categories)
         return numbers, categories
 
@@ -194,7 +199,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     def _split(self, frame):
         positions = {column: i for i, column in enumerate(self.column_kinds_)}
         numeric = {
-            _name(c): _as_float(parse_numbers(frame.iloc[:, positions[c]]))
+            _name(c): _parse_numeric_column(c, frame.iloc[:, positions[c]])
             for c in self.numeric_columns_
         }
         for column in self.datetime_columns_:
@@ -233,6 +238,11 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         return np.hstack(blocks)
 
     def _encode_numbers(self, numbers, fitting):
+        magnitudes = getattr(self, "_magnitudes", None)
+        if magnitudes is not None and np.any(magnitudes != 1.0):
+            # Exact power-of-two rescaling: standardising gives the same values, but the
+            # squares of huge values no longer overflow.
+            numbers = numbers / magnitudes
         imputer = self._numeric_imputer
         imputed = imputer.fit_transform(numbers) if fitting else imputer.transform(numbers)
         if self._scaler is None:
@@ -263,9 +273,46 @@ def _as_float(values):
     return values.replace([np.inf, -np.inf], np.nan).to_numpy(dtype=np.float64)
 
 
+def _parse_numeric_column(column, values):
+    """The numbers of a numeric column; cells that are not numbers become NaN, with a warning."""
+    numbers = parse_numbers(values)
+    if not pd.api.types.is_numeric_dtype(values.dtype):
+        _warn_about_non_numbers(column, values, numbers)
+    return _as_float(numbers)
+
+
+def _warn_about_non_numbers(column, values, numbers):
+    lost = (numbers.isna() & values.notna()).to_numpy(dtype=bool)
+    if not lost.any():
+        return
+    blank = values.map(cell_to_text, na_action="ignore").fillna("").str.strip().eq("")
+    lost = lost & ~blank.to_numpy(dtype=bool)
+    if lost.any():
+        row = int(np.flatnonzero(lost)[0])
+        warnings.warn(
+            f"TabularEncoder: {int(lost.sum())} of {len(values)} values of the numeric "
+            f"column {column!r} are not numbers (first at row {row}: "
+            f"{values.iloc[row]!r}); they are treated as missing values.",
+            DataConversionWarning,
+            stacklevel=2,
+        )
+
+
+def _power_of_two_magnitudes(numbers):
+    """Per column, the largest power of two not above its largest finite magnitude.
+
+    Only columns with values beyond 2**64 get a factor other than one.
+    """
+    values = numbers.to_numpy(dtype=np.float64)
+    largest = np.where(np.isfinite(values), np.abs(values), 0.0).max(axis=0, initial=1.0)
+    exponents = np.floor(np.log2(largest)).astype(int)
+    return np.where(exponents > 64, np.ldexp(1.0, exponents), 1.0)
+
+
 def _as_levels(values):
     as_text = values.map(cell_to_text, na_action="ignore").astype(object)
-    return as_text.where(values.notna(), np.nan).to_numpy(dtype=object)
+    present = values.notna() & ~as_text.fillna("").str.strip().eq("")
+    return as_text.where(present, np.nan).to_numpy(dtype=object)
 
 
 def _datetime_parts(column, values):
