@@ -300,6 +300,17 @@ def _fit_network(pgmpy, nodes, states, codes, edges, sample_size, weights):
     return network
 
 
+def _rebuild_network(nodes, edges, cpds):
+    """The fitted network again, from its nodes, edges and probability tables."""
+    pgmpy = _import_pgmpy()
+    with _quiet_pgmpy():
+        network = pgmpy["DiscreteBayesianNetwork"]()
+        network.add_nodes_from(nodes)
+        network.add_edges_from(edges)
+        network.add_cpds(*(cpds[node] for node in nodes))
+    return network
+
+
 class _PosteriorTables:
     """Exact P(target | evidence) of a discrete Bayesian network, vectorised over rows.
 
@@ -402,6 +413,28 @@ class _PosteriorTables:
 
 class _BaseBayesianFusion(_BaseLateFusion):
     """The network shared by the Bayesian-network classifier and regressor."""
+
+    def __getstate__(self):
+        # The pgmpy network (a networkx graph) and the influence table (a DataFrame)
+        # are stored as plain lists and dicts, which the skops format can hold, and
+        # rebuilt on load; the network's probability tables are already in cpds_.
+        state = dict(super().__getstate__())
+        if "network_" in state:
+            network = state.pop("network_")
+            state["_network_nodes"] = list(network.nodes())
+            state["_network_edges"] = [tuple(edge) for edge in network.edges()]
+            influence = state.pop("modality_influence_")
+            state["_influence_columns"] = influence.reset_index().to_dict(orient="list")
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        if "_network_edges" in state:
+            nodes, edges = state.pop("_network_nodes"), state.pop("_network_edges")
+            state["network_"] = _rebuild_network(nodes, edges, state["cpds_"])
+            columns = state.pop("_influence_columns")
+            state["modality_influence_"] = pd.DataFrame(columns).set_index("node")
+        super().__setstate__(state)
 
     def _needs_out_of_fold(self):
         return True

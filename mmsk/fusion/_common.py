@@ -116,6 +116,21 @@ def sample_weight_params(estimator, sample_weight, owner):
     return {"sample_weight": sample_weight}
 
 
+def modality_error(error, message):
+    """``error`` again, with ``message`` (which names the modality) before its text.
+
+    The new exception keeps the type of ``error`` when that type can be built from
+    one message, so ``except ValueError`` still catches it; otherwise it is a
+    RuntimeError. Raise it ``from error`` to keep the original traceback.
+    """
+    text = f"{message}: {error}"
+    try:
+        renamed = type(error)(text)
+    except Exception:
+        return RuntimeError(text)
+    return renamed if text in str(renamed) else RuntimeError(text)
+
+
 def multimodal_tags(tags):
     """Tags of an estimator that takes DataFrames with strings and missing values."""
     tags.input_tags.allow_nan = True

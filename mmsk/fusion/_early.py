@@ -19,6 +19,7 @@ from ._common import (
     as_memory,
     combined_sample_weight,
     encode_classes,
+    modality_error,
     multimodal_tags,
     sample_weight_params,
 )
@@ -31,7 +32,7 @@ class _ModalityStack:
         frame, modalities = self._resolve_modalities(frame)
         fit_transform = as_memory(self.memory).cache(_fit_transform_block)
         blocks = Parallel(n_jobs=self.n_jobs)(
-            delayed(fit_transform)(m.transformer, m.select(frame)) for m in modalities
+            delayed(fit_transform)(m.transformer, m.select(frame), m.name) for m in modalities
         )
         self.transformers_ = [
             (m.name, transformer, m.columns) for m, (transformer, _) in zip(modalities, blocks)
@@ -97,10 +98,15 @@ class _ModalityStack:
         return np.asarray(names, dtype=object)
 
 
-def _fit_transform_block(transformer, columns):
-    if isinstance(transformer, str):
-        return transformer, _passthrough(columns)
-    return transformer, transformer.fit_transform(columns)
+def _fit_transform_block(transformer, columns, name):
+    try:
+        if isinstance(transformer, str):
+            return transformer, _passthrough(columns)
+        return transformer, transformer.fit_transform(columns)
+    except Exception as error:
+        raise modality_error(
+            error, f"Fitting the transformer of modality {name!r} failed"
+        ) from error
 
 
 def _transform_block(transformer, columns):

@@ -24,6 +24,7 @@ from ._common import (
     as_probabilities,
     combined_sample_weight,
     encode_classes,
+    modality_error,
     multimodal_tags,
     sample_weight_params,
 )
@@ -165,8 +166,10 @@ def _fit_modality(name, model, X, y, sample_weight):
     params = sample_weight_params(model, sample_weight, f"modality {name!r}")
     try:
         return clone(model).fit(X, y, **params)
-    except (ValueError, TypeError) as error:
-        raise type(error)(f"Fitting the estimator of modality {name!r} failed: {error}") from error
+    except Exception as error:
+        raise modality_error(
+            error, f"Fitting the estimator of modality {name!r} failed"
+        ) from error
 
 
 def _out_of_fold_predictions(name, model, X, y, sample_weight, cv, method, classifier):
@@ -175,9 +178,9 @@ def _out_of_fold_predictions(name, model, X, y, sample_weight, cv, method, class
     params = sample_weight_params(model, sample_weight, f"modality {name!r}")
     try:
         return cross_val_predict(model, X, y, cv=splitter, method=method, params=params)
-    except (ValueError, TypeError) as error:
-        raise type(error)(
-            f"Cross-validating the estimator of modality {name!r} failed: {error}"
+    except Exception as error:
+        raise modality_error(
+            error, f"Cross-validating the estimator of modality {name!r} failed"
         ) from error
 
 

@@ -120,7 +120,7 @@ class _BaseNeuralFusion(ModalityComposition):
 
     def _fit_blocks(self, frame, modalities):
         fit_transform = as_memory(self.memory).cache(_fit_transform_block)
-        fitted = [fit_transform(m.transformer, m.select(frame)) for m in modalities]
+        fitted = [fit_transform(m.transformer, m.select(frame), m.name) for m in modalities]
         self.transformers_ = [
             (m.name, transformer, m.columns) for m, (transformer, _) in zip(modalities, fitted)
         ]

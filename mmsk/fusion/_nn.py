@@ -15,6 +15,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ._common import modality_error
+
 # --------------------------------------------------------------------------- encoders
 
 
@@ -354,9 +356,13 @@ class MultimodalNetwork(nn.Module):
 
     def embed(self, blocks):
         """Stacked embeddings of shape ``(n_samples, n_modalities, embedding_dim)``."""
-        return torch.stack(
-            [encoder(blocks[name]) for name, encoder in zip(self.names, self.encoder_list)], 1
-        )
+        embeddings = []
+        for name, encoder in zip(self.names, self.encoder_list):
+            try:
+                embeddings.append(encoder(blocks[name]))
+            except Exception as error:
+                raise modality_error(error, f"The encoder of modality {name!r} failed") from error
+        return torch.stack(embeddings, 1)
 
     def forward(self, blocks, present):
         """Predictions; in training mode also auxiliary predictions and embeddings.
