@@ -129,7 +129,12 @@ def _block_names(transformer, columns):
 
 def _balancing_weight(block):
     n_rows = max(block.shape[0], 1)
-    squared = block.multiply(block).sum() if sparse.issparse(block) else np.square(block).sum()
+    if sparse.issparse(block):
+        block = block.tocsr()
+        block.sum_duplicates()
+        squared = np.dot(block.data, block.data)
+    else:
+        squared = np.einsum("ij,ij->", block, block)
     mean_squared_norm = float(squared) / n_rows
     return 1.0 / np.sqrt(mean_squared_norm) if mean_squared_norm > 0 else 1.0
 

@@ -112,6 +112,8 @@ class _BaseNeuralFusion(ModalityComposition):
                 device=self.device_,
                 token_blocks=self._token_blocks(),
             )
+            # The dataset holds its own float32 copies; the blocks need not live on.
+            del blocks, encoders
             net.fit(dataset, split_y)
         net.module_.eval()
         self.net_ = net
@@ -340,13 +342,16 @@ def _checked_block(name, block):
                 "transformer that encodes its columns numerically."
             )
         values = block
-    if np.issubdtype(values.dtype, np.floating) and not np.isfinite(values).all():
+    # The extremes show NaN and infinities without a copy of the block.
+    high = float(values.max()) if values.size else 0.0
+    low = float(values.min()) if values.size else 0.0
+    if not (np.isfinite(high) and np.isfinite(low)):
         raise ValueError(
             f"The block of modality {name!r} holds NaN or infinite values; neural fusion "
             "needs finite inputs. Give the modality a transformer that imputes (for "
             "example TabularEncoder) instead of 'passthrough'."
         )
-    largest = float(np.abs(values).max()) if values.size else 0.0
+    largest = max(abs(high), abs(low))
     if largest > _FLOAT32_MAX:
         raise ValueError(
             f"The block of modality {name!r} holds values up to {largest:.3g}, beyond the "

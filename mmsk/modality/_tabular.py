@@ -222,20 +222,18 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             handle_unknown="infrequent_if_exist",
             min_frequency=self.min_frequency,
             max_categories=self.max_categories,
-            sparse_output=False,
+            sparse_output=True,
             dtype=np.float64,
         )
 
     def _assemble(self, numbers, categories, *, fitting):
-        blocks = []
+        encoded = None
         if self._numeric_imputer is not None:
-            blocks.append(self._encode_numbers(numbers, fitting))
-        if self._one_hot is not None:
-            one_hot = self._one_hot.fit_transform if fitting else self._one_hot.transform
-            blocks.append(one_hot(categories))
-        if not blocks:
-            return np.empty((len(numbers), 0))
-        return np.hstack(blocks)
+            encoded = self._encode_numbers(numbers, fitting)
+        if self._one_hot is None:
+            return np.empty((len(numbers), 0)) if encoded is None else encoded
+        one_hot = self._one_hot.fit_transform if fitting else self._one_hot.transform
+        return _with_one_hot(encoded, one_hot(categories))
 
     def _encode_numbers(self, numbers, fitting):
         magnitudes = getattr(self, "_magnitudes", None)
@@ -327,3 +325,20 @@ def _datetime_parts(column, values):
         "days": (dates - _EPOCH).dt.total_seconds() / 86400.0,
     }
     return {f"{prefix}_{part}": parts[part].to_numpy(dtype=np.float64) for part in _DATETIME_PARTS}
+
+
+def _with_one_hot(encoded, one_hot):
+    """The numeric block and the sparse one-hot block side by side, as one dense array.
+
+    The one-hot columns are written straight into the output, so the dense one-hot
+    block never exists next to its copy.
+    """
+    n_rows = one_hot.shape[0]
+    n_numeric = 0 if encoded is None else encoded.shape[1]
+    out = np.zeros((n_rows, n_numeric + one_hot.shape[1]))
+    if n_numeric:
+        out[:, :n_numeric] = encoded
+    one_hot = one_hot.tocsr()
+    rows = np.repeat(np.arange(n_rows), np.diff(one_hot.indptr))
+    out[rows, n_numeric + one_hot.indices] = one_hot.data
+    return out
