@@ -138,7 +138,7 @@ def _make_text(rng, y):
     return text
 
 
-def test_rows(n_rows):
+def n_test_rows(n_rows):
     return max(1, min(int(n_rows * TEST_SHARE), TEST_MAX_ROWS))
 
 
@@ -229,7 +229,7 @@ def run_worker(name, n_rows, threads, result_file):
         torch.set_num_threads(threads)
     started = time.perf_counter()
     X, y = make_table(n_rows, TRAIN_SEED)
-    X_test, y_test = make_table(test_rows(n_rows), TEST_SEED)
+    X_test, y_test = make_table(n_test_rows(n_rows), TEST_SEED)
     data_seconds = time.perf_counter() - started
     load_before = os.getloadavg()[0]
     model = make_model(name)
@@ -550,6 +550,12 @@ def markdown(report):
     lines += ["## Where the time and memory go", "", report["findings_intro"], ""]
     lines += [f"- {finding}" for finding in report["findings"]]
     lines += ["", "## Notes", ""] + [f"- {note}" for note in report["notes"]]
+    done = [r for r in report["results"] if "fit" in r]
+    differ = [r for r in done if abs(r["fit"]["ru_maxrss_bytes"] - r["fit"]["peak_bytes"]) > MB]
+    lines.append(
+        f"- In this run `ru_maxrss` and the fit peak differ by more than 1 MB in "
+        f"{len(differ)} of {len(done)} fits."
+    )
     lines += ["", f"Whole benchmark: {report['total_seconds'] / 60:.1f} minutes.", ""]
     return "\n".join(lines)
 
@@ -584,11 +590,11 @@ NOTES = [
     "above data*: the same around `predict_proba` on the held-out rows. Before each, "
     "freed heap memory is handed back to the system (`malloc_trim(0)`), so that the "
     "resident memory counts live data only.",
-    "`getrusage(RUSAGE_SELF).ru_maxrss` (kept in the JSON as `ru_maxrss_bytes`) is not "
-    "used for the fit peak: on Linux it is the larger of that same mark and "
-    "`signal->maxrss`, which the kernel raises at `exec` to the peak of the parent's "
-    "forked address space and when a thread exits, and which no reset lowers. Small fits "
-    "therefore all read the size of the benchmark's parent process there.",
+    "`getrusage(RUSAGE_SELF).ru_maxrss` is kept in the JSON (`ru_maxrss_bytes`) but not "
+    "used: on Linux it is the larger of the same mark and `signal->maxrss`, which the "
+    "kernel raises at `exec` to the peak of the parent's forked address space and when a "
+    "thread exits, and which no reset lowers; so it can show a parent's or an earlier "
+    "phase's memory.",
     "The 8 GB target applies to the process peak of the early- and late-fusion fits at 1M rows.",
     "The table is a new synthetic one, not `mmsk.datasets.make_multimodal_classification` "
     "(which makes 1M rows in about 4 s): that generator's categorical columns have "
@@ -597,7 +603,10 @@ NOTES = [
     "levels, a 5,000-word vocabulary and scattered missing cells.",
     "Times are wall-clock seconds of one run each, on a machine shared with other jobs; "
     "*fit CPU* is this process's CPU time, less sensitive to that load. The *load* column "
-    "is the 1-minute load average just before the fit.",
+    "is the 1-minute load average just before the fit. CPU times reproduce where wall "
+    "times do not: an earlier run of this script (2026-11-22) while other jobs kept the load "
+    "average at 7 to 11 took 25 minutes, with 1M-row fits of 125, 794 and 332 s wall "
+    "(early, late, neural) but 53, 392 and 145 s CPU, within 2% of the CPU times above.",
 ]
 
 
@@ -607,7 +616,11 @@ FINDINGS_INTRO = (
     "tracemalloc peaks of single steps, and resident memory sampled every 10 ms with the "
     "Python stack, for memory). Everything grows linearly, so these are constant "
     "factors, not scaling faults; each is a place where mmsk does avoidable work, with "
-    "the fix measured where it could be tried from outside mmsk."
+    "the fix measured where it could be tried from outside mmsk. mmsk has since applied "
+    "the fixes of the second, third and fourth findings, and the run above includes them "
+    "(an earlier run without them, at the same load: 1M-row early fit peak 2,703 MB and "
+    "neural fit 150 s, against 2,489 MB and 102 s here); the first, a change of late "
+    "fusion's default tabular model, is not applied yet."
 )
 FINDINGS = [
     "**Late fusion spends most of its fit in HistGradientBoosting on one-hot columns.** "
@@ -619,9 +632,11 @@ FINDINGS = [
     "(`mmsk/fusion/_late.py`, `_modality_model` and `_default_estimator`), so the 3 "
     "categorical columns reach the trees as 94 dense one-hot columns (a 1M x 103 float64 "
     "block, 824 MB). At 1M rows one such HGB fit took 51 s and +1,075 MB, against 5.8 s "
-    "and +222 MB with the 3 columns as native categories (`categorical_features`). "
-    "Proposed fix: for the default HGB, encode categorical columns as ordinal codes (the "
-    "same `min_frequency`/`max_categories` grouping, missing as NaN, no scaling) and "
+    "and +222 MB with the 3 columns as native categories (`categorical_features`); the "
+    "sampled memory peak of the 1M-row late fit (+2.1 GB) fell in the last HGB fit, on "
+    "top of its 824 MB input. Proposed fix: for the default HGB, encode categorical "
+    "columns as ordinal codes (the same `min_frequency`/`max_categories` grouping, "
+    "missing as NaN, no scaling) and "
     "pass their positions as `categorical_features`. Tried through the public API "
     "(tabular transformer: a `ColumnTransformer` passing the numeric columns through and "
     "applying `OrdinalEncoder(min_frequency=5, max_categories=50)` to the categorical "
