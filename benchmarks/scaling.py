@@ -31,7 +31,7 @@ is stopped and recorded, and the larger sizes of that model are skipped.
 
 Run from the repository root::
 
-    python benchmarks/scaling.py                     # 12 to 25 minutes on 2 cores
+    python benchmarks/scaling.py                     # 11 to 25 minutes on 2 cores
     python benchmarks/scaling.py --sizes 10000,100000 --models early,late
     python benchmarks/scaling.py --from-json benchmarks/results/scaling.json  # reports only
 
@@ -604,27 +604,25 @@ NOTES = [
     "Times are wall-clock seconds of one run each, on a machine shared with other jobs; "
     "*fit CPU* is this process's CPU time, less sensitive to that load. The *load* column "
     "is the 1-minute load average just before the fit. CPU times reproduce where wall "
-    "times do not: an earlier run of this script (2026-11-22) while other jobs kept the load "
+    "times do not: on the code before `b1a1833` (input checks elsewhere in mmsk were "
+    "changing during that run), a run while other jobs kept the load "
     "average at 7 to 11 took 25 minutes, with 1M-row fits of 125, 794 and 332 s wall "
-    "(early, late, neural) but 53, 392 and 145 s CPU, within 2% of the CPU times above.",
+    "(early, late, neural) but 53, 392 and 145 s CPU; at load 2 the same code took 54, "
+    "398 and 147 s CPU (and wall).",
 ]
 
 
 FINDINGS_INTRO = (
-    "Profiled on 2026-11-22 on the same machine, data and mmsk sources as the run above, "
-    "outside the timed runs and with the machine about as busy (py-spy for time; "
-    "tracemalloc peaks of single steps, and resident memory sampled every 10 ms with the "
-    "Python stack, for memory). Everything grows linearly, so these are constant "
-    "factors, not scaling faults; each is a place where mmsk does avoidable work, with "
-    "the fix measured where it could be tried from outside mmsk. mmsk has since applied "
-    "the fixes of the second, third and fourth findings, and the run above includes them "
-    "(an earlier run without them, at the same load: 1M-row early fit peak 2,703 MB and "
-    "neural fit 150 s, against 2,489 MB and 102 s here); the first, a change of late "
-    "fusion's default tabular model, is not applied yet."
+    "Profiled on 2026-11-22 on the same machine and data, outside the timed runs, at "
+    "about the same load (py-spy for time; tracemalloc peaks of single steps, and "
+    "resident memory sampled every 10 ms with the Python stack, for memory). Everything "
+    "grows linearly, so these are constant factors, not scaling faults. Three of them "
+    "were fixed in commit `b1a1833`, before the run above; a run of the same script on "
+    "the code before it (`5e1d268`, load average about 2) gives the *before* figures."
 )
 FINDINGS = [
-    "**Late fusion spends most of its fit in HistGradientBoosting on one-hot columns.** "
-    "py-spy over the 100k-row fit: 58% of the samples in "
+    "**Open: late fusion spends most of its fit in HistGradientBoosting on one-hot "
+    "columns.** py-spy over the 100k-row fit: 58% of the samples in "
     "`HistGradientBoostingClassifier.fit`, 30% in `TextVectorizer`, 7% in "
     "`TabularEncoder`, 3% in `LogisticRegression.fit`; both modality models are fitted 6 "
     "times (5 folds for the out-of-fold predictions, then on all rows). The default "
@@ -636,45 +634,50 @@ FINDINGS = [
     "sampled memory peak of the 1M-row late fit (+2.1 GB) fell in the last HGB fit, on "
     "top of its 824 MB input. Proposed fix: for the default HGB, encode categorical "
     "columns as ordinal codes (the same `min_frequency`/`max_categories` grouping, "
-    "missing as NaN, no scaling) and "
-    "pass their positions as `categorical_features`. Tried through the public API "
-    "(tabular transformer: a `ColumnTransformer` passing the numeric columns through and "
-    "applying `OrdinalEncoder(min_frequency=5, max_categories=50)` to the categorical "
-    "ones; estimator `HistGradientBoostingClassifier(categorical_features=[6, 7, 8])`): "
-    "the 1M-row late fit took 162 s and +898 MB instead of 400 s and +2,017 MB, ROC AUC "
-    "0.8970 instead of 0.8971; at 100k rows 16 s instead of 32 s, ROC AUC 0.8857 "
-    "instead of 0.8860.",
-    "**`TabularEncoder` holds its output twice.** `_assemble` "
-    "(`mmsk/modality/_tabular.py`) has `OneHotEncoder(sparse_output=False)` build the "
-    "dense one-hot block (752 MB at 1M rows) and then `np.hstack` copies it with the "
-    "numeric part into the output (824 MB): traced peak 1,721 MB for an 824 MB result, in "
-    "`fit_transform` and in every `transform`. This is the first memory peak of the "
-    "early, late and neural fits. Proposed fix: `sparse_output=True` on the "
-    "`OneHotEncoder`, then one preallocated output, `out = np.zeros((n, width))`, the "
-    "numeric part copied into `out[:, :k]` and the one-hot written as `out[rows, k + "
-    "one_hot.indices] = one_hot.data` with `rows = np.repeat(np.arange(n), "
-    "np.diff(one_hot.indptr))`. Tried as a subclass: identical output "
-    "(`np.array_equal`), traced peak 1,052 MB, 8.0 s instead of 8.8 s.",
-    "**Early fusion's block weights copy the blocks.** `_balancing_weight` "
-    "(`mmsk/fusion/_early.py`) computes `np.square(block).sum()` (a full copy of the dense "
-    "tabular block: 824 MB and 0.6 s at 1M rows) and `block.multiply(block).sum()` (281 "
-    "MB for the TF-IDF block) while both blocks are alive; the sampled memory peak of the "
-    "1M-row early fit (+2.1 GB) fell here. Proposed fix: `np.einsum('ij,ij->', block, "
-    "block)` for a dense block (no copy, 0.1 s, the same value to rounding) and "
-    "`np.dot(block.data, block.data)` for a CSR block without duplicate entries "
-    "(`block.sum_duplicates()` first; TF-IDF output has none).",
-    "**Neural fusion's block check copies the block, and the float64 blocks outlive "
-    "their float32 copies.** `_checked_block` (`mmsk/fusion/_neural.py`) runs "
-    "`np.isfinite(values).all()` (a boolean copy, 103 MB at 1M rows) and "
-    "`float(np.abs(values).max())` (a float64 copy, 824 MB), at fit and at every predict; "
-    "the sampled memory peak of the 1M-row neural fit (+2.1 GB) fell in "
-    "`np.abs(values).max()`. Proposed fix: `high, low = values.max(), values.min()` once "
-    "(no copy; a NaN makes both NaN, an infinity shows in one of them), non-finite when "
-    "either is not finite, largest magnitude `max(abs(high), abs(low))`. Then "
-    "`_fit_network` keeps `blocks` (the float64 tabular block and the TF-IDF CSR, about "
-    "970 MB at 1M rows) referenced through `net.fit`, while `BlockDataset` trains on its "
-    "own float32 copies; `del blocks` once the dataset is built frees them for the whole "
-    "training.",
+    "missing as NaN, no scaling) and pass their positions as `categorical_features`. "
+    "Tried through the public API (tabular transformer: a `ColumnTransformer` passing "
+    "the numeric columns through and applying `OrdinalEncoder(min_frequency=5, "
+    "max_categories=50)` to the categorical ones; estimator "
+    "`HistGradientBoostingClassifier(categorical_features=[6, 7, 8])`): the 1M-row late "
+    "fit took 162 s and +898 MB instead of 399 s and +2,021 MB, ROC AUC 0.8970 instead "
+    "of 0.8971; at 100k rows 16 s instead of 31 s, ROC AUC 0.8857 instead of 0.8860.",
+    "**Open, smaller: early fusion keeps the dense tabular block through the text fit "
+    "and the stacking.** After `b1a1833` the sampled peak of the 1M-row early fit "
+    "(+1.9 GB) is in `_ModalityStack._stack` (`sparse.hstack(...).tocsr()`, 612 MB "
+    "above the 967 MB of blocks), and the TF-IDF fit (774 MB traced) runs while the "
+    "824 MB dense tabular block is held too. The tabular block is 9% non-zero (one-hot "
+    "columns). Converting each dense block to CSR and dropping it before converting the "
+    "next, then `sparse.hstack(blocks, format='csr')`, took the stacking to 293 MB above "
+    "the blocks and 1.1 s instead of 1.8 s, with an equal result (tried outside mmsk; "
+    "`_stack` must replace the entries of the caller's list for the dense blocks to be "
+    "freed). Doing the conversion as soon as the tabular transformer returns, when the "
+    "stack is going to be sparse, would also keep the 824 MB out of the text fit.",
+    "**Fixed in `b1a1833`: `TabularEncoder` held its output twice.** `_assemble` "
+    "(`mmsk/modality/_tabular.py`) had `OneHotEncoder(sparse_output=False)` build the "
+    "dense one-hot block (752 MB at 1M rows) and `np.hstack` copy it with the numeric "
+    "part into the output (824 MB): traced peak 1,721 MB for an 824 MB result, in "
+    "`fit_transform` and every `transform`. Now the one-hot is sparse and written "
+    "straight into one preallocated output: traced peak 1,052 MB, identical output. "
+    "Predict memory above the data at 1M rows: late 191 to 119 MB, early 197 to 178 MB.",
+    "**Fixed in `b1a1833`: early fusion's block weights copied the blocks.** "
+    "`_balancing_weight` (`mmsk/fusion/_early.py`) computed `np.square(block).sum()` (a "
+    "copy of the dense tabular block: 824 MB at 1M rows) and `block.multiply(block)"
+    ".sum()` (281 MB for the TF-IDF block); the sampled peak of the 1M-row early fit "
+    "(+2.1 GB) fell there. Now `np.einsum` and `np.dot` of the CSR data, no copy. With "
+    "the `TabularEncoder` fix, the 1M-row early fit's memory above the data went from "
+    "2,131 to 1,917 MB (process peak 2,703 to 2,489 MB): less than the copies saved, "
+    "because the next peak (previous item) is nearly as high.",
+    "**Fixed in `b1a1833`: neural fusion's block check copied the block, and the "
+    "float64 blocks outlived their float32 copies.** `_checked_block` "
+    "(`mmsk/fusion/_neural.py`) ran `np.isfinite(values).all()` (103 MB at 1M rows) and "
+    "`np.abs(values).max()` (824 MB), where the sampled peak of the 1M-row neural fit "
+    "(+2.1 GB) fell; `_fit_network` kept the float64 blocks referenced through "
+    "`net.fit`. Now the check reads `max()` and `min()` and the blocks are deleted "
+    "before training: memory above the data 2,105 to 1,986 MB at 1M rows. Training also "
+    "became faster at 1M rows: epochs of 58 s before and 39 s after (one run each, in "
+    "turn, at load average 1.1), and 57 s with the commit but without its `del blocks, "
+    "encoders` line, so that line accounts for it; why holding the float64 blocks slows "
+    "the epochs was not pinned down.",
     "Not a fault: the text side of late fusion (30% of its fit) refits the TF-IDF "
     "vocabulary in each of the 6 fits, as out-of-fold predictions require; "
     "`TextVectorizer` itself spends its time in scikit-learn's `CountVectorizer` "
