@@ -143,6 +143,21 @@ def presence_mask(frame):
     return present
 
 
+def presence_matrix(parts):
+    """Whether each row has each modality: :func:`presence_mask` of every part.
+
+    Parameters
+    ----------
+    parts : list of pandas.DataFrame
+        The columns of each modality.
+
+    Returns
+    -------
+    present : ndarray of bool of shape (n_samples, n_modalities)
+    """
+    return np.column_stack([presence_mask(part) for part in parts])
+
+
 def _cell_present(column):
     present = column.notna().to_numpy()
     if pd.api.types.is_numeric_dtype(column.dtype):
@@ -267,8 +282,84 @@ class ModalityComposition(_BaseComposition):
         return [entry[0] for entry in spec]
 
     def _check_input(self, X):
-        """Validate ``X`` at predict or transform time against what fit saw."""
-        return check_frame(self, X, reset=False)
+        """Validate ``X`` at predict or transform time against what fit saw.
+
+        A DataFrame is matched by column label (any order, extra columns ignored);
+        an array by position.
+        """
+        return check_frame(self, X, reset=False, required=self._required_columns())
+
+    def _required_columns(self):
+        """Every column read at predict time, mapped to what reads it."""
+        return {
+            column: f"modality {name!r}"
+            for name, columns in self.modality_columns_.items()
+            for column in columns
+        }
+
+    def _select_modalities(self, X):
+        """Validate ``X`` at predict time and return the columns of each fitted modality.
+
+        Returns
+        -------
+        parts : list of pandas.DataFrame
+            The columns of each modality of ``modality_columns_``, in fit order; see
+            :func:`presence_matrix` for where each is present.
+        """
+        frame = self._check_input(X)
+        return [select_columns(frame, columns) for columns in self.modality_columns_.values()]
+
+    def _check_modality_dict(self, parameter, mapping):
+        """Validate a parameter keyed by modality name; see :func:`check_modality_dict`."""
+        return check_modality_dict(type(self).__name__, parameter, mapping, self._spec_names())
+
+
+def check_modality_dict(owner, parameter, mapping, names):
+    """Check that a dict parameter is keyed by names of the modality spec.
+
+    Every parameter keyed by modality name (late fusion's ``estimators``, early
+    fusion's ``modality_weights``, neural fusion's ``encoders``) follows one rule: a
+    key must name a modality of the spec. A modality of the spec that selects no
+    column of this table (a :class:`KindSelector` that found nothing, or one set to
+    ``"drop"``) may be named; its entry is then unused, so one set of parameters fits
+    tables with and without that modality.
+
+    Parameters
+    ----------
+    owner : str
+        The estimator's class name, for the message.
+    parameter : str
+        The parameter's name.
+    mapping : dict or str
+        The parameter's value; a string (``"auto"``) means no entries.
+    names : list of str
+        The names of the modalities in the spec.
+
+    Returns
+    -------
+    mapping : dict
+        ``mapping``, or an empty dict for a string.
+
+    Raises
+    ------
+    ValueError
+        When a key is not the name of a modality of the spec.
+    """
+    if isinstance(mapping, str):
+        return {}
+    unknown = [key for key in mapping if key not in names]
+    if unknown:
+        raise ValueError(
+            f"The {parameter!r} parameter of {owner} names modalities {unknown} that are "
+            f"not in its modalities spec; the spec's modalities are {list(names)}. Use "
+            "those names as keys."
+        )
+    return mapping
+
+
+def select_columns(frame, columns):
+    """The ``columns`` of ``frame`` (labels, checked present), as a DataFrame."""
+    return frame.iloc[:, frame.columns.get_indexer(columns)]
 
 
 def _check_seen_in_training(modality, frame):

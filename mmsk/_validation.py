@@ -24,7 +24,7 @@ _MAX_LISTED = 5
 TARGET_LIMIT = 1e150
 
 
-def check_frame(estimator, X, *, reset):
+def check_frame(estimator, X, *, reset, required=None):
     """Validate ``X`` and return it as a DataFrame, keeping the user's column labels.
 
     Parameters
@@ -39,11 +39,21 @@ def check_frame(estimator, X, *, reset):
         positions ``0 .. n_features - 1``, or the column labels seen during fit.
     reset : bool
         True in ``fit``, False in ``predict`` and ``transform``.
+    required : dict or None, default=None
+        At predict time, the column labels the estimator reads, each mapped to what
+        reads it (``"modality 'text'"``). When given, a DataFrame fitted and applied
+        with column labels is matched by label, as in
+        :class:`~sklearn.compose.ColumnTransformer`: its columns may come in another
+        order and columns not in ``required`` are ignored; a missing one is an error
+        that names it and its reader. Without it, or for arrays, columns are matched
+        by position.
 
     Returns
     -------
     frame : pandas.DataFrame
-        ``X`` itself when it is a DataFrame, otherwise a DataFrame view of it.
+        ``X`` itself (or a shallow copy relabelled with the labels seen in fit, when
+        it is matched by position) when it is a DataFrame, otherwise a DataFrame view
+        of it.
     """
     name = type(estimator).__name__
     if sparse.issparse(X):
@@ -55,6 +65,9 @@ def check_frame(estimator, X, *, reset):
     if isinstance(X, pd.DataFrame):
         _check_frame_shape(X, name)
         _check_unique_columns(X, name)
+        if not reset and required is not None and _fitted_with_labels(estimator):
+            _check_required_columns(X, required, name)
+            return X
         if not reset:
             _check_column_labels(estimator, X, name)
         frame = X
@@ -126,14 +139,40 @@ def _listed(labels):
     return "".join(lines)
 
 
+def _fitted_with_labels(estimator):
+    return (
+        hasattr(estimator, "feature_names_in_")
+        or getattr(estimator, "_column_labels_in", None) is not None
+    )
+
+
+def _check_required_columns(X, required, name):
+    present = set(X.columns.tolist())
+    missing = [label for label in required if label not in present]
+    if not missing:
+        return
+    listed = ", ".join(f"{label!r} (read by {required[label]})" for label in missing[:_MAX_LISTED])
+    more = f" and {len(missing) - _MAX_LISTED} more" if len(missing) > _MAX_LISTED else ""
+    raise ValueError(
+        f"X is missing {len(missing)} column(s) that {name} was fitted on: {listed}{more}. "
+        "Columns are matched by name; their order does not matter and other columns are "
+        f"ignored. {_MISSING_HINT}"
+    )
+
+
 def _align_labels_with_fit(estimator, frame, X):
-    """Label the columns of an array as during fit when fit saw a DataFrame."""
-    if frame is X:
-        return frame
+    """Label the columns of ``frame`` as during fit, so that labels select by position."""
     if hasattr(estimator, "feature_names_in_"):
-        frame.columns = estimator.feature_names_in_
+        labels = estimator.feature_names_in_
     elif getattr(estimator, "_column_labels_in", None) is not None:
-        frame.columns = estimator._column_labels_in
+        labels = estimator._column_labels_in
+    else:
+        labels = pd.RangeIndex(frame.shape[1])
+    if frame is X:
+        if frame.columns.equals(pd.Index(labels)):
+            return frame
+        frame = frame.copy(deep=False)
+    frame.columns = labels
     return frame
 
 

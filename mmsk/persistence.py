@@ -66,7 +66,7 @@ from sklearn.base import BaseEstimator
 
 from ._base import KindSelector
 from .fusion._bayesian import BayesianNetworkFusionClassifier, BayesianNetworkFusionRegressor
-from .fusion._bayesian import _PosteriorTables as _BayesianPosteriorTables
+from .fusion._bayes_network import PosteriorTables as _BayesianPosteriorTables
 from .fusion._early import EarlyFusionClassifier, EarlyFusionRegressor, ModalityUnion
 from .fusion._late import LateFusionClassifier, LateFusionRegressor
 from .modality import SentenceEmbedder, TabularEncoder, TextTokenizer, TextVectorizer

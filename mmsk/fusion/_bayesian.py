@@ -6,9 +6,6 @@ discrete Bayesian network whose structure and probability tables are learned wit
 pgmpy. Prediction is the exact posterior of the target given the nodes present in a row.
 """
 
-import logging
-import warnings
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -18,36 +15,47 @@ from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.base import _fit_context
 
-from .._base import presence_mask
 from .._validation import check_sample_weight, check_target
-from ._common import as_probabilities, encode_classes
-from ._late import _LATE_CONSTRAINTS, LateFusionClassifier, LateFusionRegressor, _BaseLateFusion
+from ._bayes_network import (
+    MAX_TABLE_ENTRIES,
+    PGMPY_SCORES,
+    TARGET_NODE,
+    PosteriorTables,
+    apply_bins,
+    bin_state_names,
+    circle_positions,
+    distinct_cells,
+    entropy,
+    fit_bins,
+    fit_network,
+    hillclimb_edges,
+    import_pgmpy,
+    import_pyplot,
+    level_codes,
+    mutual_information,
+    naive_edges,
+    node_colour,
+    quantile_edges,
+    quiet_pgmpy,
+    rebuild_network,
+    tan_edges,
+    unique_strings,
+)
+from ._common import encode_classes
+from ._per_modality import (
+    PER_MODALITY_CONSTRAINTS,
+    BasePerModality,
+    ClassifierOutputsMixin,
+    RegressorOutputsMixin,
+)
 
-TARGET_NODE = "target"
 OTHER_LEVEL = "(other)"
 MAX_NODES = 50
-MAX_HILLCLIMB_INDEGREE = 3
-_PGMPY_SCORES = {"bic": "BIC", "bdeu": "BDeu", "k2": "K2"}
-_INSTALL_BAYES = 'pip install "mmsk[bayes]"'
-_INSTALL_PLOT = 'pip install "mmsk[plot]"'
-# Evidence patterns are found with a dense table of all keys up to this many, else by sorting.
-_DENSE_KEY_SPACE = 1 << 22
 
 _BAYESIAN_CONSTRAINTS = {
-    **{
-        key: _LATE_CONSTRAINTS[key]
-        for key in (
-            "modalities",
-            "estimators",
-            "cv",
-            "memory",
-            "n_jobs",
-            "random_state",
-            "verbose",
-        )
-    },
+    **PER_MODALITY_CONSTRAINTS,
     "structure": [StrOptions({"naive", "tan", "hillclimb"})],
-    "scoring": [StrOptions(set(_PGMPY_SCORES))],
+    "scoring": [StrOptions(set(PGMPY_SCORES))],
     "n_bins": [Interval(Integral, 2, None, closed="left")],
     "include_features": [list, None],
     "min_frequency": [
@@ -58,360 +66,7 @@ _BAYESIAN_CONSTRAINTS = {
 }
 
 
-def _import_pgmpy():
-    """The pgmpy classes the network needs, imported quietly, or a clear ImportError."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from pgmpy import structure_score
-            from pgmpy.causal_discovery import ExpertKnowledge, HillClimbSearch
-            from pgmpy.models import DiscreteBayesianNetwork
-            from pgmpy.parameter_estimator import DiscreteBayesianEstimator
-    except ImportError as error:
-        raise ImportError(
-            "Bayesian-network fusion needs the optional dependency pgmpy, which is not "
-            f"installed. Install it with: {_INSTALL_BAYES}"
-        ) from error
-    return {
-        "ExpertKnowledge": ExpertKnowledge,
-        "HillClimbSearch": HillClimbSearch,
-        "DiscreteBayesianNetwork": DiscreteBayesianNetwork,
-        "DiscreteBayesianEstimator": DiscreteBayesianEstimator,
-        "scores": structure_score,
-    }
-
-
-@contextmanager
-def _quiet_pgmpy():
-    """Keep pgmpy's log records and warnings from reaching the user."""
-    logger = logging.getLogger("pgmpy")
-    was_disabled = logger.disabled
-    logger.disabled = True
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", module=r"pgmpy(\.|$)")
-            yield
-    finally:
-        logger.disabled = was_disabled
-
-
-def _quantile_edges(values, n_bins):
-    """At most ``n_bins - 1`` increasing thresholds; every bin holds some of ``values``."""
-    if len(values) == 0:
-        return np.empty(0)
-    levels = np.linspace(0.0, 1.0, n_bins + 1)[1:-1]
-    edges = np.unique(np.quantile(values, levels, method="inverted_cdf"))
-    return edges[edges > values.min()]
-
-
-def _fit_bins(groups, values, n_groups, n_bins):
-    """Quantile thresholds of ``values`` within each group; all values for an empty group."""
-    edges = []
-    for group in range(n_groups):
-        in_group = values[groups == group]
-        edges.append(_quantile_edges(in_group if len(in_group) else values, n_bins))
-    return edges
-
-
-def _apply_bins(edges, groups, values):
-    """State of each value: its group's first state plus its bin within the group.
-
-    Values beyond the training range fall into the group's first or last bin.
-    """
-    if len(edges) == 1:
-        return np.searchsorted(edges[0], values, side="right")
-    offsets = np.cumsum([0] + [len(group_edges) + 1 for group_edges in edges])
-    codes = np.empty(len(values), dtype=np.int64)
-    for group, group_edges in enumerate(edges):
-        rows = groups == group
-        codes[rows] = offsets[group] + np.searchsorted(group_edges, values[rows], side="right")
-    return codes
-
-
-def _bin_state_names(edges, group_names):
-    names = []
-    for group_name, group_edges in zip(group_names, edges):
-        prefix = f"{group_name}:" if group_name else ""
-        names.extend(f"{prefix}bin{j}" for j in range(len(group_edges) + 1))
-    return names
-
-
-def _unique_strings(labels, fallback_prefix):
-    names = [str(label) for label in labels]
-    if len(set(names)) == len(names):
-        return names
-    return [f"{fallback_prefix}{i}" for i in range(len(names))]
-
-
-def _distinct_cells(cells):
-    """Index of each cell among the column's distinct stripped strings; -1 where missing.
-
-    Returns
-    -------
-    codes : ndarray of int of shape (n_samples,)
-    strings : ndarray of str
-        The distinct strings, sorted.
-    """
-    codes, uniques = pd.factorize(cells)
-    if len(uniques) == 0:
-        return np.full(len(cells), -1, dtype=np.int64), np.empty(0, dtype=object)
-    set_uniques = presence_mask(uniques.to_frame())
-    stripped = np.array([str(value).strip() for value in uniques], dtype=object)
-    strings, string_of_unique = np.unique(stripped[set_uniques], return_inverse=True)
-    lookup = np.full(len(uniques) + 1, -1, dtype=np.int64)
-    lookup[:-1][set_uniques] = string_of_unique.reshape(-1)
-    return lookup[codes], strings
-
-
-def _categorical_frame(codes, nodes, states):
-    """The node states as a DataFrame of categoricals; code -1 becomes NaN."""
-    return pd.DataFrame(
-        {
-            node: pd.Categorical.from_codes(codes[:, i], categories=states[node])
-            for i, node in enumerate(nodes)
-        }
-    )
-
-
-def _joint_counts(columns, cardinalities, weights):
-    """Weighted counts of the joint states of ``columns`` on rows where all are observed."""
-    rows = np.all([column >= 0 for column in columns], axis=0)
-    index = np.zeros(int(rows.sum()), dtype=np.int64)
-    for column, cardinality in zip(columns, cardinalities):
-        index = index * cardinality + column[rows]
-    row_weights = None if weights is None else weights[rows]
-    counts = np.bincount(index, weights=row_weights, minlength=int(np.prod(cardinalities)))
-    return counts.reshape(cardinalities)
-
-
-def _mutual_information(joint):
-    """Mutual information, in nats, between the first axis of ``joint`` and the others."""
-    total = joint.sum()
-    if total <= 0:
-        return 0.0
-    p = joint / total
-    first = p.sum(axis=tuple(range(1, p.ndim)), keepdims=True)
-    rest = p.sum(axis=0, keepdims=True)
-    nonzero = p > 0
-    independent = np.broadcast_to(first * rest, p.shape)[nonzero]
-    return float(np.sum(p[nonzero] * np.log(p[nonzero] / independent)))
-
-
-def _conditional_mutual_information(joint):
-    """I(A; B | T), in nats, for a table of counts with axes (T, A, B)."""
-    total = joint.sum()
-    if total <= 0:
-        return 0.0
-    p = joint / total
-    p_t = p.sum(axis=(1, 2), keepdims=True)
-    p_ta = p.sum(axis=2, keepdims=True)
-    p_tb = p.sum(axis=1, keepdims=True)
-    nonzero = p > 0
-    numerator = (p * p_t)[nonzero]
-    denominator = np.broadcast_to(p_ta * p_tb, p.shape)[nonzero]
-    return float(np.sum(p[nonzero] * np.log(numerator / denominator)))
-
-
-def _entropy(probabilities):
-    nonzero = probabilities[probabilities > 0]
-    return float(-np.sum(nonzero * np.log(nonzero)))
-
-
-def _naive_edges(evidence_nodes):
-    return [(TARGET_NODE, node) for node in evidence_nodes]
-
-
-def _tan_edges(nodes, codes, cardinalities, weights):
-    """Tree-augmented naive Bayes edges.
-
-    The target parents every node; a maximum spanning tree of the conditional mutual
-    information given the target (Chow-Liu) links the other nodes, directed away from
-    the node that tells most about the target.
-    """
-    import networkx as nx
-
-    evidence = range(1, len(nodes))
-    target = codes[:, 0]
-    graph = nx.Graph()
-    graph.add_nodes_from(evidence)
-    for a in evidence:
-        for b in range(a + 1, len(nodes)):
-            joint = _joint_counts(
-                [target, codes[:, a], codes[:, b]],
-                [cardinalities[0], cardinalities[a], cardinalities[b]],
-                weights,
-            )
-            graph.add_edge(a, b, weight=_conditional_mutual_information(joint))
-    relevance = [
-        _mutual_information(
-            _joint_counts([target, codes[:, a]], [cardinalities[0], cardinalities[a]], weights)
-        )
-        for a in evidence
-    ]
-    root = 1 + int(np.argmax(relevance))
-    tree = nx.maximum_spanning_tree(graph)
-    tree_edges = [(nodes[u], nodes[v]) for u, v in nx.bfs_edges(tree, root)]
-    return _naive_edges(nodes[1:]) + tree_edges
-
-
-def _hillclimb_edges(pgmpy, nodes, states, codes, modality_nodes, scoring, sample_size):
-    """Edges found by pgmpy's hill climbing on the complete rows.
-
-    The target stays a root with an edge to every modality node.
-    """
-    complete = codes[np.all(codes >= 0, axis=1)]
-    if len(complete) < 2:
-        return _naive_edges(nodes[1:])
-    data = _categorical_frame(complete, nodes, states)
-    score_class = getattr(pgmpy["scores"], _PGMPY_SCORES[scoring])
-    if scoring == "bdeu":
-        score = score_class(data, equivalent_sample_size=sample_size, state_names=states)
-    else:
-        score = score_class(data, state_names=states)
-    expert = pgmpy["ExpertKnowledge"](
-        forbidden_edges=[(node, TARGET_NODE) for node in nodes[1:]],
-        required_edges=[(TARGET_NODE, node) for node in modality_nodes],
-    )
-    search = pgmpy["HillClimbSearch"](
-        scoring_method=score,
-        expert_knowledge=expert,
-        max_indegree=MAX_HILLCLIMB_INDEGREE,
-        return_type="dag",
-        show_progress=False,
-    )
-    return list(search.fit(data).causal_graph_.edges())
-
-
-_MAX_TABLE_ENTRIES = 10**7
-
-
-def _fit_network(pgmpy, nodes, states, codes, edges, sample_size, weights):
-    order = {node: i for i, node in enumerate(nodes)}
-    network = pgmpy["DiscreteBayesianNetwork"](
-        sorted(edges, key=lambda edge: (order[edge[0]], order[edge[1]]))
-    )
-    network.add_nodes_from(nodes)
-    estimator = pgmpy["DiscreteBayesianEstimator"](
-        prior_type="BDeu", equivalent_sample_size=sample_size, state_names=states
-    )
-    network.fit(
-        _categorical_frame(codes, nodes, states), estimator=estimator, sample_weight=weights
-    )
-    return network
-
-
-def _rebuild_network(nodes, edges, cpds):
-    """The fitted network again, from its nodes, edges and probability tables."""
-    pgmpy = _import_pgmpy()
-    with _quiet_pgmpy():
-        network = pgmpy["DiscreteBayesianNetwork"]()
-        network.add_nodes_from(nodes)
-        network.add_edges_from(edges)
-        network.add_cpds(*(cpds[node] for node in nodes))
-    return network
-
-
-class _PosteriorTables:
-    """Exact P(target | evidence) of a discrete Bayesian network, vectorised over rows.
-
-    Rows are reduced to their distinct evidence patterns, "no evidence" counting as one
-    more state of a node. The patterns that observe the same nodes are solved together
-    by one batched variable elimination (``numpy.einsum`` over the conditional
-    probability tables, each indexed at the observed states); every row then looks up
-    its pattern's posterior.
-
-    Parameters
-    ----------
-    factors : list of tuple (ndarray, tuple of int)
-        Each node's conditional probability table and the node indices of its axes.
-    cardinalities : sequence of int
-        Number of states of each node; node 0 is the target.
-    """
-
-    def __init__(self, factors, cardinalities):
-        self.factors = factors
-        self.cardinalities = tuple(cardinalities)
-
-    @classmethod
-    def from_network(cls, network, nodes, states):
-        """Read the conditional probability tables of a fitted pgmpy network."""
-        index = {node: i for i, node in enumerate(nodes)}
-        factors = []
-        for node in nodes:
-            cpd = network.get_cpds(node)
-            values = np.asarray(cpd.values, dtype=np.float64)
-            for axis, variable in enumerate(cpd.variables):
-                order = [cpd.state_names[variable].index(state) for state in states[variable]]
-                values = np.take(values, order, axis=axis)
-            factors.append((values, tuple(index[variable] for variable in cpd.variables)))
-        return cls(factors, [len(states[node]) for node in nodes])
-
-    def posterior(self, evidence):
-        """P(target | evidence) for each row.
-
-        Parameters
-        ----------
-        evidence : ndarray of int of shape (n_samples, n_nodes - 1)
-            The state of every node but the target, -1 where it gives no evidence.
-
-        Returns
-        -------
-        posterior : ndarray of shape (n_samples, n_target_states)
-        """
-        patterns, inverse = self._distinct_patterns(evidence)
-        masks, mask_of_pattern = np.unique(patterns >= 0, axis=0, return_inverse=True)
-        mask_of_pattern = mask_of_pattern.reshape(-1)
-        table = np.empty((len(patterns), self.cardinalities[0]))
-        for m, mask in enumerate(masks):
-            rows = mask_of_pattern == m
-            table[rows] = self._solve(np.flatnonzero(mask) + 1, patterns[rows][:, mask])
-        return table[inverse]
-
-    def marginal(self, node):
-        """Joint distribution of the target and ``node``, of shape (n_target, n_node)."""
-        operands = [item for values, axes in self.factors for item in (values, list(axes))]
-        joint = np.einsum(*operands, [0, node], optimize="greedy")
-        return joint / joint.sum()
-
-    def _distinct_patterns(self, evidence):
-        radices = np.asarray(self.cardinalities[1:], dtype=np.int64) + 1
-        if np.prod(radices.astype(np.float64)) >= 2.0**62:
-            patterns, inverse = np.unique(evidence, axis=0, return_inverse=True)
-            return patterns, inverse.reshape(-1)
-        multipliers = np.cumprod(np.concatenate([[1], radices[:-1]]))
-        keys = (evidence.astype(np.int64) + 1) @ multipliers
-        n_keys = int(np.prod(radices))
-        if n_keys <= max(_DENSE_KEY_SPACE, 4 * len(keys)):
-            seen = np.zeros(n_keys, dtype=bool)
-            seen[keys] = True
-            distinct = np.flatnonzero(seen)
-            inverse = (np.cumsum(seen) - 1)[keys]
-        else:
-            distinct, inverse = np.unique(keys, return_inverse=True)
-        patterns = (distinct[:, None] // multipliers) % radices - 1
-        return patterns, inverse.reshape(-1)
-
-    def _solve(self, observed_nodes, states):
-        """Posterior of the target for patterns that all observe ``observed_nodes``."""
-        batch = len(self.cardinalities)
-        column = {node: j for j, node in enumerate(observed_nodes)}
-        operands = []
-        for values, axes in self.factors:
-            fixed = [position for position, node in enumerate(axes) if node in column]
-            if not fixed:
-                operands += [values, list(axes)]
-                continue
-            free = [position for position in range(len(axes)) if position not in fixed]
-            picked = values.transpose(fixed + free)[
-                tuple(states[:, column[axes[position]]] for position in fixed)
-            ]
-            operands += [picked, [batch] + [axes[position] for position in free]]
-        output = [batch, 0] if len(observed_nodes) else [0]
-        joint = np.einsum(*operands, output, optimize="greedy").reshape(-1, self.cardinalities[0])
-        return joint / joint.sum(axis=1, keepdims=True)
-
-
-class _BaseBayesianFusion(_BaseLateFusion):
+class _BaseBayesianFusion(BasePerModality):
     """The network shared by the Bayesian-network classifier and regressor."""
 
     def __getstate__(self):
@@ -431,7 +86,7 @@ class _BaseBayesianFusion(_BaseLateFusion):
         state = dict(state)
         if "_network_edges" in state:
             nodes, edges = state.pop("_network_nodes"), state.pop("_network_edges")
-            state["network_"] = _rebuild_network(nodes, edges, state["cpds_"])
+            state["network_"] = rebuild_network(nodes, edges, state["cpds_"])
             columns = state.pop("_influence_columns")
             state["modality_influence_"] = pd.DataFrame(columns).set_index("node")
         super().__setstate__(state)
@@ -460,14 +115,14 @@ class _BaseBayesianFusion(_BaseLateFusion):
         }
         codes = np.column_stack([target_codes, *modality_codes, *feature_codes])
         self._check_table_sizes(nodes, states)
-        with _quiet_pgmpy():
+        with quiet_pgmpy():
             edges = self._learn_edges(pgmpy, nodes, states, codes, weights)
-            self.network_ = _fit_network(
+            self.network_ = fit_network(
                 pgmpy, nodes, states, codes, edges, self.equivalent_sample_size, weights
             )
         self.node_states_ = states
         self.cpds_ = {node: self.network_.get_cpds(node) for node in nodes}
-        self._tables = _PosteriorTables.from_network(self.network_, nodes, states)
+        self._tables = PosteriorTables.from_network(self.network_, nodes, states)
         self.modality_influence_ = self._influence(nodes)
 
     def _check_table_sizes(self, nodes, states):
@@ -482,22 +137,22 @@ class _BaseBayesianFusion(_BaseLateFusion):
             : 1 if self.structure == "naive" else 2
         ]
         entries = target * int(np.prod([size for size, _ in widest]))
-        if entries > _MAX_TABLE_ENTRIES:
+        if entries > MAX_TABLE_ENTRIES:
             names = [name for _, name in widest]
             raise ValueError(
                 f"structure={self.structure!r} would need a probability table of {entries:,} "
                 f"entries for the nodes {names} with the target ({target} states), more than "
-                f"the {_MAX_TABLE_ENTRIES:,} allowed. Lower n_bins (now {self.n_bins}), use "
+                f"the {MAX_TABLE_ENTRIES:,} allowed. Lower n_bins (now {self.n_bins}), use "
                 "structure='naive', or group rare classes of y."
             )
 
     def _learn_edges(self, pgmpy, nodes, states, codes, weights):
         if self.structure == "naive" or len(nodes) == 2:
-            return _naive_edges(nodes[1:])
+            return naive_edges(nodes[1:])
         if self.structure == "tan":
             cardinalities = [len(states[node]) for node in nodes]
-            return _tan_edges(nodes, codes, cardinalities, weights)
-        return _hillclimb_edges(
+            return tan_edges(nodes, codes, cardinalities, weights)
+        return hillclimb_edges(
             pgmpy,
             nodes,
             states,
@@ -531,12 +186,12 @@ class _BaseBayesianFusion(_BaseLateFusion):
         codes, states = [], []
         for j, name in enumerate(self.modality_names_):
             groups, values, n_groups = self._bin_inputs(outputs[present[:, j], j])
-            edges = _fit_bins(groups, values, n_groups, self.n_bins)
+            edges = fit_bins(groups, values, n_groups, self.n_bins)
             self.bin_edges_[name] = edges if n_groups > 1 else edges[0]
             column = np.full(len(present), -1, dtype=np.int64)
-            column[present[:, j]] = _apply_bins(edges, groups, values)
+            column[present[:, j]] = apply_bins(edges, groups, values)
             codes.append(column)
-            states.append(_bin_state_names(edges, self._bin_group_names(n_groups)))
+            states.append(bin_state_names(edges, self._bin_group_names(n_groups)))
         return codes, states
 
     def _modality_codes(self, outputs, present):
@@ -544,7 +199,7 @@ class _BaseBayesianFusion(_BaseLateFusion):
         for j, name in enumerate(self.modality_names_):
             groups, values, _ = self._bin_inputs(outputs[:, j])
             edges = self.bin_edges_[name]
-            codes = _apply_bins(edges if isinstance(edges, list) else [edges], groups, values)
+            codes = apply_bins(edges if isinstance(edges, list) else [edges], groups, values)
             columns.append(np.where(present[:, j], codes, -1))
         return columns
 
@@ -555,7 +210,7 @@ class _BaseBayesianFusion(_BaseLateFusion):
         self.feature_levels_ = {}
         codes, states = [], []
         for column in columns:
-            cell_codes, strings = _distinct_cells(frame[column])
+            cell_codes, strings = distinct_cells(frame[column])
             if not len(strings):
                 raise ValueError(
                     f"Column {column!r} of include_features is missing in every training "
@@ -565,7 +220,7 @@ class _BaseBayesianFusion(_BaseLateFusion):
             counts = np.bincount(cell_codes[cell_codes >= 0], minlength=len(strings))
             levels = self._frequent_levels(strings, counts)
             self.feature_levels_[column] = levels
-            codes.append(_level_codes(cell_codes, strings, levels))
+            codes.append(level_codes(cell_codes, strings, levels))
             states.append([*levels, OTHER_LEVEL])
         return codes, states
 
@@ -599,8 +254,8 @@ class _BaseBayesianFusion(_BaseLateFusion):
         frame = self._check_input(X)
         codes = []
         for column in self._feature_columns:
-            cell_codes, strings = _distinct_cells(frame[column])
-            codes.append(_level_codes(cell_codes, strings, self.feature_levels_[column]))
+            cell_codes, strings = distinct_cells(frame[column])
+            codes.append(level_codes(cell_codes, strings, self.feature_levels_[column]))
         return codes
 
     def _evidence(self, X):
@@ -612,10 +267,10 @@ class _BaseBayesianFusion(_BaseLateFusion):
         return self._tables.posterior(self._evidence(X))
 
     def _influence(self, nodes):
-        target_entropy = _entropy(self._tables.marginal(1).sum(axis=1))
+        target_entropy = entropy(self._tables.marginal(1).sum(axis=1))
         rows = []
         for i, node in enumerate(nodes[1:], start=1):
-            information = _mutual_information(self._tables.marginal(i))
+            information = mutual_information(self._tables.marginal(i))
             rows.append(
                 {
                     "node": node,
@@ -648,7 +303,7 @@ class _BaseBayesianFusion(_BaseLateFusion):
             The axes holding the drawing.
         """
         check_is_fitted(self, "network_")
-        plt = _import_pyplot()
+        plt = import_pyplot()
         import networkx as nx
 
         graph = nx.DiGraph()
@@ -658,9 +313,9 @@ class _BaseBayesianFusion(_BaseLateFusion):
             _, ax = plt.subplots(figsize=(6, 5))
         nx.draw_networkx(
             graph,
-            _circle_positions(list(self.node_states_)),
+            circle_positions(list(self.node_states_)),
             ax=ax,
-            node_color=[_node_colour(node, self.feature_nodes_) for node in graph.nodes],
+            node_color=[node_colour(node, self.feature_nodes_) for node in graph.nodes],
             node_size=2000,
             font_size=9,
             arrows=True,
@@ -673,39 +328,9 @@ class _BaseBayesianFusion(_BaseLateFusion):
         return ax
 
 
-def _circle_positions(nodes):
-    """The nodes evenly spread on the unit circle, the first one at the top."""
-    angles = np.pi / 2 + 2 * np.pi * np.arange(len(nodes)) / len(nodes)
-    return {node: (np.cos(angle), np.sin(angle)) for node, angle in zip(nodes, angles)}
-
-
-def _node_colour(node, feature_nodes):
-    if node == TARGET_NODE:
-        return "#f4a261"
-    return "#95d5b2" if node in feature_nodes else "#8ecae6"
-
-
-def _import_pyplot():
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as error:
-        raise ImportError(
-            "plot_network needs matplotlib, which is not installed. Install it with: "
-            f"{_INSTALL_PLOT}"
-        ) from error
-    return plt
-
-
-def _level_codes(cell_codes, strings, levels):
-    """State of each cell: its level's index, the last ("other") state for any other
-    level, -1 where the cell is missing."""
-    state_of_string = pd.Index(levels, dtype=object).get_indexer(strings).astype(np.int64)
-    state_of_string[state_of_string < 0] = len(levels)
-    lookup = np.append(state_of_string, -1)
-    return lookup[cell_codes]
-
-
-class BayesianNetworkFusionClassifier(ClassifierMixin, _BaseBayesianFusion):
+class BayesianNetworkFusionClassifier(
+    ClassifierMixin, ClassifierOutputsMixin, _BaseBayesianFusion
+):
     """Bayesian-network fusion classifier: exact posterior given the modalities present.
 
     One classifier per modality, trained on the rows where that modality is present,
@@ -868,8 +493,6 @@ class BayesianNetworkFusionClassifier(ClassifierMixin, _BaseBayesianFusion):
 
     _parameter_constraints = dict(_BAYESIAN_CONSTRAINTS)
     _prediction_method = "predict_proba"
-    _default_estimator = LateFusionClassifier._default_estimator
-    _place = LateFusionClassifier._place
 
     def __init__(
         self,
@@ -925,9 +548,9 @@ class BayesianNetworkFusionClassifier(ClassifierMixin, _BaseBayesianFusion):
         weights = check_sample_weight(sample_weight, len(y_encoded))
         self._check_structure_supports_weights(weights)
         self._check_probabilities_available()
-        pgmpy = _import_pgmpy()
+        pgmpy = import_pgmpy()
         outputs, present = self._fit_modalities(frame, y_encoded, weights)
-        target_states = _unique_strings(self.classes_, "class")
+        target_states = unique_strings(self.classes_, "class")
         self._build_network(pgmpy, frame, y_encoded, target_states, outputs, present, weights)
         return self
 
@@ -963,22 +586,7 @@ class BayesianNetworkFusionClassifier(ClassifierMixin, _BaseBayesianFusion):
         return self._posterior(X)
 
     def _check_probabilities_available(self):
-        if self.cv == "prefit" or isinstance(self.estimators, str):
-            return
-        for name, estimator in self.estimators.items():
-            if not hasattr(estimator, "predict_proba"):
-                raise ValueError(
-                    f"The estimator of modality {name!r} ({type(estimator).__name__}) has "
-                    "no predict_proba, but the network learns from predicted "
-                    "probabilities. Use a classifier with predict_proba, or wrap it in "
-                    "CalibratedClassifierCV."
-                )
-
-    def _predict_one(self, model, X):
-        return as_probabilities(model.predict_proba(X), model.classes_, len(self.classes_))
-
-    def _align_out_of_fold(self, raw, y):
-        return as_probabilities(raw, np.unique(y), len(self.classes_))
+        self._check_estimators_have_proba("the network learns from predicted probabilities")
 
     def _bin_inputs(self, probabilities):
         """Group (predicted class, or one group) and value to bin of each prediction."""
@@ -991,10 +599,10 @@ class BayesianNetworkFusionClassifier(ClassifierMixin, _BaseBayesianFusion):
     def _bin_group_names(self, n_groups):
         if n_groups == 1:
             return [""]
-        return _unique_strings(self.classes_, "class")
+        return unique_strings(self.classes_, "class")
 
 
-class BayesianNetworkFusionRegressor(RegressorMixin, _BaseBayesianFusion):
+class BayesianNetworkFusionRegressor(RegressorMixin, RegressorOutputsMixin, _BaseBayesianFusion):
     """Bayesian-network fusion regressor, predicting through a discretised target.
 
     One regressor per modality, trained on the rows where that modality is present,
@@ -1142,10 +750,6 @@ class BayesianNetworkFusionRegressor(RegressorMixin, _BaseBayesianFusion):
         "target_bins": [Interval(Integral, 2, None, closed="left")],
     }
     _prediction_method = "predict"
-    _default_estimator = LateFusionRegressor._default_estimator
-    _predict_one = LateFusionRegressor._predict_one
-    _align_out_of_fold = LateFusionRegressor._align_out_of_fold
-    _place = LateFusionRegressor._place
 
     def __init__(
         self,
@@ -1202,7 +806,7 @@ class BayesianNetworkFusionRegressor(RegressorMixin, _BaseBayesianFusion):
         y = check_target(self, y, len(frame), classification=False)
         weights = check_sample_weight(sample_weight, len(y))
         self._check_structure_supports_weights(weights)
-        pgmpy = _import_pgmpy()
+        pgmpy = import_pgmpy()
         outputs, present = self._fit_modalities(frame, y, weights)
         target_codes = self._fit_target_bins(y, weights)
         target_states = [f"bin{j}" for j in range(len(self.target_bin_values_))]
@@ -1224,7 +828,7 @@ class BayesianNetworkFusionRegressor(RegressorMixin, _BaseBayesianFusion):
         return self._posterior(X) @ self.target_bin_values_
 
     def _fit_target_bins(self, y, weights):
-        self.target_bin_edges_ = _quantile_edges(y, self.target_bins)
+        self.target_bin_edges_ = quantile_edges(y, self.target_bins)
         codes = np.searchsorted(self.target_bin_edges_, y, side="right")
         values = np.empty(len(self.target_bin_edges_) + 1)
         for state in range(len(values)):

@@ -1,44 +1,37 @@
 """Early fusion: transform each modality, concatenate the blocks, fit one estimator."""
 
 import os
+from numbers import Integral
 
 import numpy as np
-from joblib import Parallel, delayed
 from scipy import sparse
 from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin, clone
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 from sklearn_compat.base import _fit_context
 
 from .._base import ModalityComposition, presence_mask
+from .._blocks import block_feature_names, fit_blocks, transform_blocks
 from .._validation import check_sample_weight, check_target
 from ._common import (
-    as_memory,
     combined_sample_weight,
     encode_classes,
-    modality_error,
     multimodal_tags,
     sample_weight_params,
 )
 
 
 class _ModalityStack:
-    """Fit and apply each modality's transformer, weight the blocks and stack them."""
+    """Weight the modality blocks of the shared path and stack them into one matrix."""
 
     def _fit_stack(self, frame):
         frame, modalities = self._resolve_modalities(frame)
-        fit_transform = as_memory(self.memory).cache(_fit_transform_block)
-        blocks = Parallel(n_jobs=self.n_jobs)(
-            delayed(fit_transform)(m.transformer, m.select(frame), m.name) for m in modalities
+        self.transformers_, blocks = fit_blocks(
+            modalities, frame, memory=self.memory, n_jobs=self.n_jobs
         )
-        self.transformers_ = [
-            (m.name, transformer, m.columns) for m, (transformer, _) in zip(modalities, blocks)
-        ]
-        self._positions = [m.positions for m in modalities]
-        blocks = [block for _, block in blocks]
         self.modality_weights_ = self._learn_modality_weights(blocks)
         present = {m.name: m.presence(frame) for m in modalities}
         self.presence_indicators_ = [
@@ -47,13 +40,13 @@ class _ModalityStack:
         return self._stack(blocks, present)
 
     def _transform_stack(self, X):
-        frame = self._check_input(X)
-        blocks, present = [], {}
-        for (name, transformer, _), positions in zip(self.transformers_, self._positions):
-            columns = frame.iloc[:, positions]
-            blocks.append(_transform_block(transformer, columns))
-            if name in self.presence_indicators_:
-                present[name] = presence_mask(columns)
+        parts = self._select_modalities(X)
+        blocks = transform_blocks(self.transformers_, parts)
+        present = {
+            name: presence_mask(part)
+            for name, part in zip(self.modality_columns_, parts)
+            if name in self.presence_indicators_
+        }
         return self._stack(blocks, present)
 
     def _learn_modality_weights(self, blocks):
@@ -63,12 +56,7 @@ class _ModalityStack:
             return dict.fromkeys(names, 1.0)
         if isinstance(weights, str):
             return {name: _balancing_weight(block) for name, block in zip(names, blocks)}
-        unknown = sorted(set(weights) - set(names))
-        if unknown:
-            raise ValueError(
-                f"modality_weights names modalities {unknown} that are not among the "
-                f"fitted modalities {names}."
-            )
+        weights = self._check_modality_dict("modality_weights", weights)
         return {name: float(weights.get(name, 1.0)) for name in names}
 
     def _stack(self, blocks, present):
@@ -91,40 +79,9 @@ class _ModalityStack:
         return multimodal_tags(super().__sklearn_tags__())
 
     def _stacked_feature_names(self):
-        names = []
-        for name, transformer, columns in self.transformers_:
-            names.extend(f"{name}__{feature}" for feature in _block_names(transformer, columns))
+        names = block_feature_names(self.transformers_)
         names.extend(f"{name}__present" for name in self.presence_indicators_)
         return np.asarray(names, dtype=object)
-
-
-def _fit_transform_block(transformer, columns, name):
-    try:
-        if isinstance(transformer, str):
-            return transformer, _passthrough(columns)
-        return transformer, transformer.fit_transform(columns)
-    except Exception as error:
-        raise modality_error(
-            error, f"Fitting the transformer of modality {name!r} failed"
-        ) from error
-
-
-def _transform_block(transformer, columns):
-    if isinstance(transformer, str):
-        return _passthrough(columns)
-    return transformer.transform(columns)
-
-
-def _passthrough(columns):
-    return check_array(
-        columns, dtype=np.float64, ensure_all_finite=False, copy=True, input_name="X"
-    )
-
-
-def _block_names(transformer, columns):
-    if isinstance(transformer, str):
-        return [str(column) for column in columns]
-    return transformer.get_feature_names_out()
 
 
 def _balancing_weight(block):
@@ -165,7 +122,7 @@ _STACK_CONSTRAINTS = {
     "modality_weights": [StrOptions({"balanced"}), dict, None],
     "presence_indicators": ["boolean"],
     "memory": [None, str, os.PathLike, HasMethods(["cache"])],
-    "n_jobs": [int, None],
+    "n_jobs": [Integral, None],
     "verbose": ["verbose"],
 }
 

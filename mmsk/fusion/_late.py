@@ -1,187 +1,88 @@
 """Late (decision-level) fusion: one estimator per modality, predictions combined."""
 
-import os
-from numbers import Integral
-
 import numpy as np
-from joblib import Parallel, delayed
 from scipy.optimize import minimize
 from scipy.special import logsumexp, softmax
-from sklearn.base import ClassifierMixin, RegressorMixin, clone, is_classifier
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
-from sklearn.model_selection import check_cv, cross_val_predict
-from sklearn.pipeline import Pipeline
-from sklearn.utils import Bunch
+from sklearn.base import ClassifierMixin, RegressorMixin, clone
+from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.utils._param_validation import HasMethods, StrOptions
-from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.base import _fit_context
 
-from .._base import ModalityComposition, presence_mask
 from .._validation import check_sample_weight, check_target
 from ._common import (
-    as_memory,
     as_probabilities,
     combined_sample_weight,
     encode_classes,
-    modality_error,
-    multimodal_tags,
     sample_weight_params,
+)
+from ._per_modality import (
+    PER_MODALITY_CONSTRAINTS,
+    BasePerModality,
+    ClassifierOutputsMixin,
+    RegressorOutputsMixin,
 )
 
 _EPSILON = 1e-12
 _TIE_BREAK = 1e-6
 
 _LATE_CONSTRAINTS = {
-    "modalities": [StrOptions({"auto"}), list],
-    "estimators": [StrOptions({"auto"}), dict],
+    **PER_MODALITY_CONSTRAINTS,
     "final_estimator": [HasMethods(["fit", "predict"]), None],
-    "cv": ["cv_object", StrOptions({"prefit"})],
-    "memory": [None, str, os.PathLike, HasMethods(["cache"])],
-    "n_jobs": [Integral, None],
-    "random_state": ["random_state"],
-    "verbose": ["verbose"],
 }
 
 
-class _BaseLateFusion(ModalityComposition):
-    """Fitting of the per-modality estimators, shared by classifier and regressor."""
+class _BaseLateFusion(BasePerModality):
+    """The combining step, written once for classifier and regressor.
 
-    def _fit_modalities(self, frame, y, sample_weight):
-        frame, modalities = self._resolve_modalities(frame)
-        present = np.column_stack([m.presence(frame) for m in modalities])
-        self._check_every_modality_seen(modalities, present)
-        models = [self._modality_model(m) for m in modalities]
-        for model, modality in zip(models, modalities):
-            sample_weight_params(model, sample_weight, f"modality {modality.name!r}")
-        jobs = [
-            (model, modality.select(frame).iloc[rows], y[rows], _rows(sample_weight, rows))
-            for model, modality, rows in zip(models, modalities, present.T)
-        ]
-        out_of_fold = self._out_of_fold(jobs, modalities, present)
-        if self.cv == "prefit":
-            fitted = models
-        else:
-            fit = as_memory(self.memory).cache(_fit_modality)
-            fitted = Parallel(n_jobs=self.n_jobs)(
-                delayed(fit)(m.name, *job) for m, job in zip(modalities, jobs)
-            )
-        self.estimators_ = fitted
-        self.modality_names_ = [m.name for m in modalities]
-        self._positions = [m.positions for m in modalities]
-        self.missing_in_training_ = [
-            m.name for m, column in zip(modalities, present.T) if not column.all()
-        ]
-        return out_of_fold, present
-
-    def _check_every_modality_seen(self, modalities, present):
-        for modality, column in zip(modalities, present.T):
-            if not column.any():
-                raise ValueError(
-                    f"Modality {modality.name!r} is missing in every training row, so its "
-                    "estimator has nothing to learn from. Drop it with "
-                    f"set_params({modality.name}='drop') or provide rows where it is set."
-                )
-
-    def _modality_model(self, modality):
-        if self.cv == "prefit":
-            return self._prefit_estimator(modality)
-        estimator = self._estimator_for(modality)
-        if isinstance(modality.transformer, str):
-            return estimator
-        return Pipeline([("transformer", modality.transformer), ("estimator", estimator)])
-
-    def _estimator_for(self, modality):
-        estimators = {} if isinstance(self.estimators, str) else self.estimators
-        self._check_estimator_names(estimators)
-        if modality.name in estimators:
-            return clone(estimators[modality.name])
-        return self._default_estimator(modality.kind)
-
-    def _check_estimator_names(self, estimators):
-        names = self._spec_names()
-        unknown = sorted(set(estimators) - set(names))
-        if unknown:
-            raise ValueError(
-                f"The 'estimators' parameter names modalities {unknown} that are not "
-                f"among the modalities {sorted(names)}."
-            )
-
-    def _prefit_estimator(self, modality):
-        estimators = {} if isinstance(self.estimators, str) else self.estimators
-        if modality.name not in estimators:
-            raise ValueError(
-                f"cv='prefit' needs a fitted estimator for every modality in the "
-                f"'estimators' parameter; modality {modality.name!r} has none."
-            )
-        estimator = estimators[modality.name]
-        check_is_fitted(estimator)
-        return estimator
-
-    def _out_of_fold(self, jobs, modalities, present):
-        if not self._needs_out_of_fold():
-            return None
-        if self.cv == "prefit":
-            outputs = [self._predict_one(model, X) for model, X, _, _ in jobs]
-            return self._place(outputs, present)
-        predict = as_memory(self.memory).cache(_out_of_fold_predictions)
-        method, classifier = self._prediction_method, is_classifier(self)
-        raw = Parallel(n_jobs=self.n_jobs)(
-            delayed(predict)(m.name, *job, self.cv, method, classifier)
-            for m, job in zip(modalities, jobs)
-        )
-        outputs = [self._align_out_of_fold(r, job[2]) for r, job in zip(raw, jobs)]
-        return self._place(outputs, present)
-
-    def _modality_predictions(self, X):
-        check_is_fitted(self, "estimators_")
-        frame = self._check_input(X)
-        present = np.column_stack(
-            [presence_mask(frame.iloc[:, positions]) for positions in self._positions]
-        )
-        outputs = []
-        for model, positions, rows in zip(self.estimators_, self._positions, present.T):
-            rows_frame = frame.iloc[:, positions].iloc[rows]
-            outputs.append(self._predict_one(model, rows_frame) if rows.any() else None)
-        return self._place(outputs, present), present
-
-    @property
-    def named_estimators_(self):
-        return Bunch(**dict(zip(self.modality_names_, self.estimators_)))
+    The two differ in the loss the ``"weighted"`` rule minimises
+    (``_combiner_loss``), the default stacking estimator
+    (``_default_final_estimator``) and what stands in for a missing modality's
+    prediction (``_fallback_output``: the class frequencies or the target mean).
+    """
 
     def _needs_out_of_fold(self):
         if self.fusion == "weighted":
-            return len(self.modality_columns_) > 1
+            return len(self.modality_names_) > 1
         return self.fusion == "stacking"
 
-    def __sklearn_tags__(self):
-        return multimodal_tags(super().__sklearn_tags__())
+    def _fit_combiner(self, out_of_fold, present, y, sample_weight):
+        n_modalities = present.shape[1]
+        self.weights_ = dict.fromkeys(self.modality_names_, 1.0 / n_modalities)
+        if self.fusion == "weighted" and out_of_fold is not None:
+            weights = _learn_weights(
+                lambda w: self._combiner_loss(
+                    _weighted_mean(out_of_fold, present, w), y, sample_weight
+                ),
+                n_modalities,
+            )
+            self.weights_ = dict(zip(self.modality_names_, weights.tolist()))
+        elif self.fusion == "stacking":
+            self.weights_ = None
+            final = self.final_estimator
+            self.final_estimator_ = clone(
+                self._default_final_estimator() if final is None else final
+            )
+            params = sample_weight_params(self.final_estimator_, sample_weight, "stacking")
+            self.final_estimator_.fit(self._stacking_features(out_of_fold, present), y, **params)
 
+    def _stacking_features(self, outputs, present):
+        """Out-of-fold outputs (a missing one replaced by the fallback) and presence.
 
-def _rows(sample_weight, rows):
-    return None if sample_weight is None else sample_weight[rows]
+        With two classes only the second class's probability is kept: the first is
+        one minus it.
+        """
+        filled = np.where(np.isnan(outputs), self._fallback_output, outputs)
+        if filled.ndim == 3 and filled.shape[2] == 2:
+            filled = filled[:, :, 1:]
+        blocks = [filled.reshape(filled.shape[0], -1)]
+        missing = [self.modality_names_.index(name) for name in self.missing_in_training_]
+        if missing:
+            blocks.append(present[:, missing].astype(float))
+        return np.hstack(blocks)
 
-
-def _fit_modality(name, model, X, y, sample_weight):
-    params = sample_weight_params(model, sample_weight, f"modality {name!r}")
-    try:
-        return clone(model).fit(X, y, **params)
-    except Exception as error:
-        raise modality_error(
-            error, f"Fitting the estimator of modality {name!r} failed"
-        ) from error
-
-
-def _out_of_fold_predictions(name, model, X, y, sample_weight, cv, method, classifier):
-    """Out-of-fold predictions of one modality's model (a function, so it can be cached)."""
-    splitter = check_cv(cv, y, classifier=classifier)
-    params = sample_weight_params(model, sample_weight, f"modality {name!r}")
-    try:
-        return cross_val_predict(model, X, y, cv=splitter, method=method, params=params)
-    except Exception as error:
-        raise modality_error(
-            error, f"Cross-validating the estimator of modality {name!r} failed"
-        ) from error
+    def _weighted_combination(self, outputs, present):
+        weights = np.array([self.weights_[name] for name in self.modality_names_])
+        return _weighted_mean(outputs, present, weights)
 
 
 def _softmax_weights(theta):
@@ -213,7 +114,7 @@ def _weighted_mean(values, present, weights):
     return (active * filled).sum(axis=1) / np.where(total > 0, total, np.nan)
 
 
-class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
+class LateFusionClassifier(ClassifierMixin, ClassifierOutputsMixin, _BaseLateFusion):
     """Late-fusion classifier: one classifier per modality, probabilities combined.
 
     Each modality's columns go through the modality's transformer and its own
@@ -409,55 +310,19 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
         return "predict" if self.fusion == "vote" else "predict_proba"
 
     def _check_probabilities_available(self):
-        if self.fusion == "vote" or self.cv == "prefit" or isinstance(self.estimators, str):
-            return
-        for name, estimator in self.estimators.items():
-            if not hasattr(estimator, "predict_proba"):
-                raise ValueError(
-                    f"fusion={self.fusion!r} combines probabilities, but the estimator of "
-                    f"modality {name!r} ({type(estimator).__name__}) has no predict_proba. "
-                    "Use fusion='vote', or wrap it in CalibratedClassifierCV."
-                )
+        if self.fusion != "vote":
+            self._check_estimators_have_proba(f"fusion={self.fusion!r} combines probabilities")
 
-    def _default_estimator(self, kind):
-        if kind == "text":
-            return LogisticRegression(C=3.0, max_iter=1000)
-        return HistGradientBoostingClassifier(random_state=self.random_state)
+    def _default_final_estimator(self):
+        return LogisticRegression()
 
-    def _predict_one(self, model, X):
-        if self.fusion == "vote":
-            labels = np.asarray(model.predict(X), dtype=int)
-            return np.eye(len(self.classes_))[labels]
-        return as_probabilities(model.predict_proba(X), model.classes_, len(self.classes_))
+    @property
+    def _fallback_output(self):
+        return self.class_prior_
 
-    def _align_out_of_fold(self, raw, y):
-        if self.fusion == "vote":
-            return np.eye(len(self.classes_))[np.asarray(raw, dtype=int)]
-        return as_probabilities(raw, np.unique(y), len(self.classes_))
-
-    def _place(self, outputs, present):
-        placed = np.full((present.shape[0], present.shape[1], len(self.classes_)), np.nan)
-        for j, output in enumerate(outputs):
-            if output is not None:
-                placed[present[:, j], j] = output
-        return placed
-
-    def _fit_combiner(self, out_of_fold, present, y, sample_weight):
-        n_modalities = present.shape[1]
-        self.weights_ = dict.fromkeys(self.modality_names_, 1.0 / n_modalities)
-        if self.fusion == "weighted" and out_of_fold is not None:
-            weights = _learn_weights(
-                lambda w: _log_loss(_weighted_mean(out_of_fold, present, w), y, sample_weight),
-                n_modalities,
-            )
-            self.weights_ = dict(zip(self.modality_names_, weights.tolist()))
-        elif self.fusion == "stacking":
-            self.weights_ = None
-            self.final_estimator_ = clone(
-                LogisticRegression() if self.final_estimator is None else self.final_estimator
-            )
-            params = sample_weight_params(self.final_estimator_, sample_weight, "stacking")
-            self.final_estimator_.fit(self._stacking_features(out_of_fold, present), y, **params)
+    @staticmethod
+    def _combiner_loss(probabilities, y, sample_weight):
+        return _log_loss(probabilities, y, sample_weight)
 
     def _combine(self, probabilities, present):
         if self.fusion == "stacking":
@@ -469,8 +334,7 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
         elif self.fusion == "vote":
             combined = self._vote_shares(probabilities, present)
         else:
-            weights = np.array([self.weights_[name] for name in self.modality_names_])
-            combined = _weighted_mean(probabilities, present, weights)
+            combined = self._weighted_combination(probabilities, present)
         return _fill_rows_without_modalities(combined, self.class_prior_)
 
     def _product(self, probabilities, present):
@@ -490,17 +354,6 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
         shares[present.sum(axis=1) == 0] = np.nan
         return shares
 
-    def _stacking_features(self, probabilities, present):
-        n_classes = len(self.classes_)
-        filled = np.where(np.isnan(probabilities), self.class_prior_, probabilities)
-        if n_classes == 2:
-            filled = filled[:, :, 1:]
-        blocks = [filled.reshape(filled.shape[0], -1)]
-        missing = [self.modality_names_.index(name) for name in self.missing_in_training_]
-        if missing:
-            blocks.append(present[:, missing].astype(float))
-        return np.hstack(blocks)
-
 
 def _log_loss(probabilities, y, sample_weight):
     rows = ~np.isnan(probabilities[:, 0])
@@ -517,7 +370,7 @@ def _fill_rows_without_modalities(combined, fallback):
     return combined
 
 
-class LateFusionRegressor(RegressorMixin, _BaseLateFusion):
+class LateFusionRegressor(RegressorMixin, RegressorOutputsMixin, _BaseLateFusion):
     """Late-fusion regressor: one regressor per modality, predictions combined.
 
     Parameters
@@ -596,8 +449,6 @@ class LateFusionRegressor(RegressorMixin, _BaseLateFusion):
         "fusion": [StrOptions({"mean", "weighted", "stacking"})],
     }
 
-    _prediction_method = "predict"
-
     def __init__(
         self,
         modalities="auto",
@@ -662,53 +513,19 @@ class LateFusionRegressor(RegressorMixin, _BaseLateFusion):
         predictions, present = self._modality_predictions(X)
         if self.fusion == "stacking":
             return self.final_estimator_.predict(self._stacking_features(predictions, present))
-        weights = np.array([self.weights_[name] for name in self.modality_names_])
-        combined = _weighted_mean(predictions, present, weights)
+        combined = self._weighted_combination(predictions, present)
         return _fill_rows_without_modalities(combined, self.target_mean_)
 
-    def _default_estimator(self, kind):
-        if kind == "text":
-            return Ridge(alpha=1.0)
-        return HistGradientBoostingRegressor(random_state=self.random_state)
+    def _default_final_estimator(self):
+        return RidgeCV()
 
-    def _predict_one(self, model, X):
-        return np.asarray(model.predict(X), dtype=np.float64).ravel()
+    @property
+    def _fallback_output(self):
+        return self.target_mean_
 
-    def _align_out_of_fold(self, raw, y):
-        return np.asarray(raw, dtype=np.float64).ravel()
-
-    def _place(self, outputs, present):
-        placed = np.full(present.shape, np.nan)
-        for j, output in enumerate(outputs):
-            if output is not None:
-                placed[present[:, j], j] = output
-        return placed
-
-    def _fit_combiner(self, out_of_fold, present, y, sample_weight):
-        n_modalities = present.shape[1]
-        self.weights_ = dict.fromkeys(self.modality_names_, 1.0 / n_modalities)
-        if self.fusion == "weighted" and out_of_fold is not None:
-            weights = _learn_weights(
-                lambda w: _squared_error(
-                    _weighted_mean(out_of_fold, present, w), y, sample_weight
-                ),
-                n_modalities,
-            )
-            self.weights_ = dict(zip(self.modality_names_, weights.tolist()))
-        elif self.fusion == "stacking":
-            self.weights_ = None
-            self.final_estimator_ = clone(
-                RidgeCV() if self.final_estimator is None else self.final_estimator
-            )
-            params = sample_weight_params(self.final_estimator_, sample_weight, "stacking")
-            self.final_estimator_.fit(self._stacking_features(out_of_fold, present), y, **params)
-
-    def _stacking_features(self, predictions, present):
-        filled = np.where(np.isnan(predictions), self.target_mean_, predictions)
-        missing = [self.modality_names_.index(name) for name in self.missing_in_training_]
-        if missing:
-            return np.hstack([filled, present[:, missing].astype(float)])
-        return filled
+    @staticmethod
+    def _combiner_loss(predictions, y, sample_weight):
+        return _squared_error(predictions, y, sample_weight)
 
 
 def _squared_error(predictions, y, sample_weight):

@@ -18,12 +18,11 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_random_state
 from sklearn_compat.base import _fit_context
 
-from .._base import ModalityComposition, presence_mask
+from .._base import ModalityComposition, presence_matrix
+from .._blocks import fit_blocks, transform_blocks
+from .._utils import import_optional
 from .._validation import check_sample_weight, check_target
-from ._common import as_memory, combined_sample_weight, encode_classes, multimodal_tags
-from ._early import _fit_transform_block, _transform_block
-
-_INSTALL_NEURAL = 'pip install "mmsk[neural]"'
+from ._common import combined_sample_weight, encode_classes, multimodal_tags
 
 FUSIONS = ("concat", "mean", "weighted", "gated", "attention", "tensor", "lowrank")
 _ENCODERS_BY_KIND = {
@@ -38,16 +37,10 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 def _import_torch():
     """torch and mmsk's torch modules, or an ImportError that says what to install."""
-    try:
-        import skorch  # noqa: F401
-        import torch
+    torch = import_optional("torch", purpose="Neural fusion")
+    import_optional("skorch", purpose="Neural fusion")
+    from . import _nn, _nn_training
 
-        from . import _nn, _nn_training
-    except ImportError as error:
-        raise ImportError(
-            "Neural fusion needs the optional dependencies torch and skorch, which are "
-            f"not installed ({error}). Install them with: {_INSTALL_NEURAL}"
-        ) from error
     return torch, _nn, _nn_training
 
 
@@ -121,15 +114,8 @@ class _BaseNeuralFusion(ModalityComposition):
         return self
 
     def _fit_blocks(self, frame, modalities):
-        fit_transform = as_memory(self.memory).cache(_fit_transform_block)
-        fitted = [fit_transform(m.transformer, m.select(frame), m.name) for m in modalities]
-        self.transformers_ = [
-            (m.name, transformer, m.columns) for m, (transformer, _) in zip(modalities, fitted)
-        ]
-        self._positions = [m.positions for m in modalities]
-        blocks = {
-            m.name: _checked_block(m.name, block) for m, (_, block) in zip(modalities, fitted)
-        }
+        self.transformers_, fitted = fit_blocks(modalities, frame, memory=self.memory)
+        blocks = {m.name: _checked_block(m.name, block) for m, block in zip(modalities, fitted)}
         self.block_kinds_ = {
             name: _block_kind(transformer, blocks[name])
             for name, transformer, _ in self.transformers_
@@ -182,22 +168,14 @@ class _BaseNeuralFusion(ModalityComposition):
         return encoder_class(block.shape[1], **common)
 
     def _encoder_choices(self):
-        if isinstance(self.encoders, str):
-            return {}
-        names = [name for name, _, _ in self.transformers_]
-        unknown = sorted(set(self.encoders) - set(names))
-        if unknown:
-            raise ValueError(
-                f"encoders names modalities {unknown} that are not among the fitted "
-                f"modalities {names}."
-            )
-        for name, choice in self.encoders.items():
+        encoders = self._check_modality_dict("encoders", self.encoders)
+        for name, choice in encoders.items():
             if not (isinstance(choice, str) or _is_torch_module(choice)):
                 raise TypeError(
                     f"encoders[{name!r}] must be an encoder name or a torch.nn.Module "
                     f"instance; got {type(choice).__name__}."
                 )
-        return self.encoders
+        return encoders
 
     def _build_net(self, torch, nn_modules, training, encoders, n_outputs, seed):
         if self.fusion == "attention":
@@ -254,24 +232,40 @@ class _BaseNeuralFusion(ModalityComposition):
     def _network_output(self, X):
         check_is_fitted(self, "net_")
         torch, _, training = _import_torch()
-        frame = self._check_input(X)
-        blocks, present = {}, []
-        for (name, transformer, _), positions in zip(self.transformers_, self._positions):
-            columns = frame.iloc[:, positions]
-            blocks[name] = _checked_block(name, _transform_block(transformer, columns))
-            present.append(presence_mask(columns))
-        device = self.net_.device
+        parts = self._select_modalities(X)
+        blocks = {
+            name: _checked_block(name, block)
+            for name, block in zip(
+                self.modality_columns_, transform_blocks(self.transformers_, parts)
+            )
+        }
+        module, dtype = self._inference_module(torch)
         dataset = training.BlockDataset(
-            blocks, np.column_stack(present), device=device, token_blocks=self._token_blocks()
+            blocks,
+            presence_matrix(parts),
+            device=self.net_.device,
+            token_blocks=self._token_blocks(),
+            dtype=dtype,
         )
-        module = self.net_.module_
-        if module.training:
-            module.eval()
         outputs = []
         with torch.inference_mode():
             for batch_X, _ in training.BatchIterator(dataset, batch_size=_PREDICT_BATCH_SIZE):
-                outputs.append(module(**batch_X).float().cpu())
+                outputs.append(module(**batch_X).to(torch.float64).cpu())
         return torch.cat(outputs).numpy().astype(np.float64)
+
+    def _inference_module(self, torch):
+        """The network to predict with, and the dtype of its inputs.
+
+        On the CPU, a float64 copy: float32 kernels round differently with the
+        number of rows in a batch, and a row's prediction must not depend on which
+        other rows it is predicted with. On a GPU, the trained float32 network.
+        """
+        module = self.net_.module_
+        if module.training:
+            module.eval()
+        if torch.device(self.net_.device).type != "cpu":
+            return module, np.float32
+        return copy.deepcopy(module).double(), np.float64
 
     # -------------------------------------------------------------- inspection
 

@@ -26,13 +26,13 @@ class SparseRows:
     ``EmbeddingBag`` with per-sample weights.
     """
 
-    def __init__(self, matrix, device):
+    def __init__(self, matrix, device, dtype=np.float32):
         matrix = sparse.csr_matrix(matrix, copy=True)
         matrix.sum_duplicates()
         self.shape = matrix.shape
         self.indptr = torch.as_tensor(matrix.indptr.astype(np.int64), device=device)
         self.indices = torch.as_tensor(matrix.indices.astype(np.int64), device=device)
-        self.values = torch.as_tensor(matrix.data.astype(np.float32), device=device)
+        self.values = torch.as_tensor(matrix.data.astype(dtype), device=device)
         # Row lengths stay on the host too, so that a batch's size is known without
         # waiting for the device.
         self.host_lengths = torch.as_tensor(np.diff(matrix.indptr).astype(np.int64))
@@ -58,15 +58,15 @@ class SparseRows:
         return self.indices[positions], offsets, self.values[positions]
 
 
-def block_to_device(block, device, tokens=False):
+def block_to_device(block, device, tokens=False, dtype=np.float32):
     """A modality block as a device tensor or :class:`SparseRows`.
 
-    Token ids (``tokens=True``) become int64, every other dense block float32, whatever
-    the dtype the transformer returned.
+    Token ids (``tokens=True``) become int64, every other block ``dtype`` (float32
+    unless asked otherwise), whatever the dtype the transformer returned.
     """
     if sparse.issparse(block):
-        return SparseRows(block, device)
-    dtype = np.int64 if tokens else np.float32
+        return SparseRows(block, device, dtype)
+    dtype = np.int64 if tokens else dtype
     # A writable array: torch warns about sharing memory with a read-only one.
     return torch.as_tensor(np.require(block, dtype=dtype, requirements="W"), device=device)
 
@@ -90,12 +90,23 @@ class BlockDataset(Dataset):
     device : str or torch.device
     token_blocks : collection of str, default=()
         Names of the blocks that hold token ids.
+    dtype : numpy dtype, default=np.float32
+        The floating-point type of the blocks that do not hold token ids.
     """
 
-    def __init__(self, blocks, present, target=None, weight=None, device="cpu", token_blocks=()):
+    def __init__(
+        self,
+        blocks,
+        present,
+        target=None,
+        weight=None,
+        device="cpu",
+        token_blocks=(),
+        dtype=np.float32,
+    ):
         self.device = torch.device(device)
         self.blocks = {
-            name: block_to_device(block, device, tokens=name in token_blocks)
+            name: block_to_device(block, device, tokens=name in token_blocks, dtype=dtype)
             for name, block in blocks.items()
         }
         self.present = torch.as_tensor(np.asarray(present, dtype=bool), device=device)

@@ -57,7 +57,10 @@ def test_explicit_modality_weights_scale_blocks(classification_data):
     np.testing.assert_allclose(
         doubled[:, n_tabular:].toarray(), 2.0 * plain[:, n_tabular:].toarray()
     )
-    with pytest.raises(ValueError, match=r"modality_weights names modalities \['image'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"'modality_weights' parameter of ModalityUnion names modalities \['image'\]",
+    ):
         ModalityUnion(modality_weights={"image": 1.0}).fit(X)
 
 

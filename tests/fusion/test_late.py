@@ -116,7 +116,10 @@ def test_per_modality_estimator_override(classification_data):
     ).fit(X, y)
     assert model.named_estimators_["tabular"][-1].C == 0.1
     assert isinstance(model.named_estimators_["text"][-1], LogisticRegression)
-    with pytest.raises(ValueError, match=r"'estimators' parameter names modalities \['image'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"'estimators' parameter of LateFusionClassifier names modalities \['image'\]",
+    ):
         LateFusionClassifier(estimators={"image": LogisticRegression()}).fit(X, y)
 
 

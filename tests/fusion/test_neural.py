@@ -162,7 +162,11 @@ def test_a_custom_torch_module_encodes_a_modality(classification_data):
     [
         ({"text": "gru"}, ValueError, r"encoders\['text'\]='gru' does not fit .*sparse"),
         ({"tabular": "sparse"}, ValueError, r"encoders\['tabular'\]='sparse'.*\['mlp'\]"),
-        ({"image": "mlp"}, ValueError, r"encoders names modalities \['image'\]"),
+        (
+            {"image": "mlp"},
+            ValueError,
+            r"'encoders' parameter of NeuralFusionClassifier names modalities \['image'\]",
+        ),
         ({"text": 3}, TypeError, r"encoders\['text'\] must be an encoder name or a torch"),
     ],
 )
