@@ -182,7 +182,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self._assign_columns()
         numbers, categories = self._split(frame)
         self._numeric_imputer = self._make_imputer(numbers)
-        self._scaler = StandardScaler() if (self.scale and numbers.shape[1]) else None
+        self._scaler = (
+            _default_output(StandardScaler()) if (self.scale and numbers.shape[1]) else None
+        )
         self._magnitudes = _power_of_two_magnitudes(numbers) if self._scaler else None
         self._one_hot = self._make_one_hot(categories)
         return numbers, categories
@@ -213,17 +215,21 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     def _make_imputer(self, numbers):
         if numbers.shape[1] == 0:
             return None
-        return SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)
+        return _default_output(
+            SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)
+        )
 
     def _make_one_hot(self, categories):
         if categories.shape[1] == 0:
             return None
-        return OneHotEncoder(
-            handle_unknown="infrequent_if_exist",
-            min_frequency=self.min_frequency,
-            max_categories=self.max_categories,
-            sparse_output=True,
-            dtype=np.float64,
+        return _default_output(
+            OneHotEncoder(
+                handle_unknown="infrequent_if_exist",
+                min_frequency=self.min_frequency,
+                max_categories=self.max_categories,
+                sparse_output=True,
+                dtype=np.float64,
+            )
         )
 
     def _assemble(self, numbers, categories, *, fitting):
@@ -342,3 +348,12 @@ def _with_one_hot(encoded, one_hot):
     rows = np.repeat(np.arange(n_rows), np.diff(one_hot.indptr))
     out[rows, n_numeric + one_hot.indices] = one_hot.data
     return out
+
+
+def _default_output(transformer):
+    """An inner transformer whose output stays an array whatever the global config says.
+
+    The encoder assembles its own output (and ``set_output`` wraps that); the pieces
+    must not turn into DataFrames under ``set_config(transform_output="pandas")``.
+    """
+    return transformer.set_output(transform="default")
