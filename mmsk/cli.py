@@ -353,11 +353,23 @@ def run_predict(args):
 
 
 def _read_features(path, model):
+    """The CSV's columns that the model reads, by name; others (an id, the target) are
+    left out."""
     frame = read_csv(path)
-    missing = [column for column in model.feature_names_in_ if column not in frame.columns]
+    required = _columns_read_by(model)
+    missing = [column for column in required if column not in frame.columns]
     if missing:
-        raise CommandError(f"{path} lacks columns the model was fitted on: {missing}")
-    return frame[list(model.feature_names_in_)]
+        raise CommandError(
+            f"{path} lacks columns the model was fitted on: "
+            + ", ".join(f"{column!r} (read by {required[column]})" for column in missing)
+        )
+    return frame
+
+
+def _columns_read_by(model):
+    if hasattr(model, "_required_columns"):
+        return model._required_columns()
+    return dict.fromkeys(model.feature_names_in_, "the model")
 
 
 def build_parser():

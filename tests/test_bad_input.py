@@ -62,9 +62,10 @@ Fit time (a fresh clone is fitted on the bad input):
   blank cells are missing values (TabularEncoder: the same level as None).
 - duplicated-column-names: -> ValueError "X passed to <estimator> has duplicated
   column names ['num_0']".
-- non-string-column-names: integer labels -> handled, and then the same columns in
-  another order -> ValueError "Column labels must be in the same order as they were in
-  fit ... X[[0, 1, ...]]".
+- non-string-column-names: integer labels -> handled; the same columns in another
+  order are matched by label for the fusion estimators and ModalityUnion (the same
+  output), and for the modality transformers -> ValueError "Column labels must be in
+  the same order as they were in fit ... X[[0, 1, ...]]".
 - mixed-column-names: an integer among string labels -> TypeError "Feature names are
   only supported if all input features have string names, but your input has ['int',
   'str']".
@@ -95,13 +96,18 @@ Predict time (one fitted model per estimator and module):
   1D array instead".
 - zero-rows-at-predict: -> ValueError "Found array with 0 sample(s)".
 - one-row-at-predict: -> handled: one prediction.
-- missing-column: -> ValueError "Feature names seen at fit time, yet now missing:
-  - <column> ... Add the missing columns".
-- added-column: -> ValueError "Feature names unseen at fit time: - extra ... Remove the
-  columns not seen during fit".
-- reordered-columns: -> ValueError "Feature names must be in the same order as they
-  were in fit. Pass the columns in the order seen during fit, for example
-  X[estimator.feature_names_in_]".
+- missing-column: fusion estimators and ModalityUnion (columns matched by name, as in
+  ColumnTransformer) -> ValueError "X is missing 1 column(s) that <estimator> was
+  fitted on: '<column>' (read by modality '<modality>'). Columns are matched by name
+  ... Add the missing columns"; modality transformers -> ValueError "Feature names
+  seen at fit time, yet now missing: - <column> ... Add the missing columns".
+- added-column: fusion estimators and ModalityUnion -> handled: the extra column is
+  ignored, the same predictions; modality transformers -> ValueError "Feature names
+  unseen at fit time: - extra ... Remove the columns not seen during fit".
+- reordered-columns: fusion estimators and ModalityUnion -> handled: the same
+  predictions; modality transformers -> ValueError "Feature names must be in the same
+  order as they were in fit. Pass the columns in the order seen during fit, for
+  example X[estimator.feature_names_in_]".
 - array-after-frame: a NumPy array after fitting on a DataFrame -> handled: columns
   matched by position, UserWarning "X does not have valid feature names".
 - dtype-changes: numbers as strings, numbers as objects, categories as a pandas
@@ -469,8 +475,17 @@ def integer_labels(model, call, output):
     finite_output(model, call, output)
     assert not hasattr(model, "feature_names_in_")
     reordered = call.X[call.X.columns[::-1]]
-    with pytest.raises(ValueError, match=r"(?s)same order as they were in fit.*X\[\[0, 1[,\]]"):
-        _output(model, reordered)
+    if _role(model) in WITH_MODALITIES:
+        got, expected = np.asarray(_dense(_output(model, reordered))), np.asarray(_dense(output))
+        if np.issubdtype(expected.dtype, np.number):
+            np.testing.assert_allclose(got, expected)
+        else:
+            np.testing.assert_array_equal(got, expected)
+    else:
+        with pytest.raises(
+            ValueError, match=r"(?s)same order as they were in fit.*X\[\[0, 1[,\]]"
+        ):
+            _output(model, reordered)
     np.testing.assert_array_equal(
         _dense(_output(model, call.X.to_numpy())), _dense(_output(model, call.X))
     )
@@ -1010,29 +1025,46 @@ CASES = [
         "missing-column",
         "predict",
         lambda d: Call(d.X.drop(columns=d.last)),
-        Raises(
-            ValueError,
-            r"(?s)Feature names seen at fit time, yet now missing:\n- \w+\n"
-            r".*Add the missing columns",
-        ),
+        {
+            **dict.fromkeys(
+                WITH_MODALITIES,
+                Raises(
+                    ValueError,
+                    r"(?s)X is missing 1 column\(s\) that {estimator} was fitted on: "
+                    r"'\w+' \(read by modality '\w+'\)\. Columns are matched by name"
+                    r".*Add the missing columns",
+                ),
+            ),
+            "*": Raises(
+                ValueError,
+                r"(?s)Feature names seen at fit time, yet now missing:\n- \w+\n"
+                r".*Add the missing columns",
+            ),
+        },
     ),
     Case(
         "added-column",
         "predict",
         lambda d: Call(d.X.assign(extra=1.0)),
-        Raises(
-            ValueError,
-            r"(?s)Feature names unseen at fit time:\n- extra\n.*Remove the columns not seen",
-        ),
+        {
+            **dict.fromkeys(WITH_MODALITIES, Handled(same_as_clean_input)),
+            "*": Raises(
+                ValueError,
+                r"(?s)Feature names unseen at fit time:\n- extra\n.*Remove the columns not seen",
+            ),
+        },
     ),
     Case(
         "reordered-columns",
         "predict",
         lambda d: Call(d.X[d.X.columns[::-1]]),
-        Raises(
-            ValueError,
-            r"(?s)same order as they were in fit.*X\[estimator\.feature_names_in_\]",
-        ),
+        {
+            **dict.fromkeys(WITH_MODALITIES, Handled(same_as_clean_input)),
+            "*": Raises(
+                ValueError,
+                r"(?s)same order as they were in fit.*X\[estimator\.feature_names_in_\]",
+            ),
+        },
     ),
     Case(
         "array-after-frame",

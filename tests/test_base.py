@@ -192,3 +192,57 @@ def test_presence_mask_treats_nan_none_and_blank_strings_as_missing():
 def test_kind_selector_validates_kinds():
     with pytest.raises(ValueError, match="KindSelector expects one or more kinds"):
         KindSelector("words")
+
+
+# --- columns matched by name at predict time, as in ColumnTransformer
+
+BY_NAME_ESTIMATORS = [
+    pytest.param(lambda: EarlyFusionClassifier(), id="early"),
+    pytest.param(lambda: LateFusionClassifier(fusion="mean"), id="late"),
+    pytest.param(lambda: ModalityUnion(), id="union"),
+]
+
+
+def _outputs(model, X):
+    return model.predict_proba(X) if hasattr(model, "predict_proba") else model.transform(X)
+
+
+@pytest.mark.parametrize("make", BY_NAME_ESTIMATORS)
+def test_reordered_and_extra_columns_are_matched_by_name(make, classification_data):
+    X, y = classification_data
+    model = make().fit(X, y)
+    expected = _outputs(model, X)
+    shuffled = X[X.columns[::-1]].assign(row_id=np.arange(len(X)), target=y)
+    got = _outputs(model, shuffled)
+    if hasattr(got, "toarray"):
+        got, expected = got.toarray(), expected.toarray()
+    np.testing.assert_allclose(got, expected)
+
+
+@pytest.mark.parametrize("make", BY_NAME_ESTIMATORS)
+def test_missing_column_is_named_with_its_modality(make, classification_data):
+    X, y = classification_data
+    model = make().fit(X, y)
+    with pytest.raises(
+        ValueError,
+        match=r"X is missing 1 column\(s\) that \w+ was fitted on: 'text_0' \(read by "
+        r"modality 'text'\)\. Columns are matched by name",
+    ):
+        _outputs(model, X.drop(columns="text_0"))
+
+
+def test_columns_outside_every_modality_are_not_required(classification_data):
+    X, y = classification_data
+    spec = [("text", "auto", ["text_0"])]
+    model = EarlyFusionClassifier(spec).fit(X, y)
+    np.testing.assert_allclose(model.predict_proba(X[["text_0"]]), model.predict_proba(X))
+
+
+def test_arrays_keep_the_positional_rule(classification_data):
+    X, y = classification_data
+    model = EarlyFusionClassifier().fit(X.to_numpy(), y)
+    np.testing.assert_allclose(
+        model.predict_proba(X.to_numpy()), EarlyFusionClassifier().fit(X, y).predict_proba(X)
+    )
+    with pytest.raises(ValueError, match="features"):
+        model.predict_proba(X.to_numpy()[:, :-1])

@@ -193,3 +193,27 @@ def test_output_without_matplotlib_is_a_one_line_error(monkeypatch, capsys):
     status = main(["compare", "--cv", "2", "--fusions", "early", "--output", "unused"])
     assert status == 2
     assert 'needs matplotlib: pip install "mmsk[plot]"' in capsys.readouterr().err
+
+
+def test_predict_reads_columns_by_name_and_ignores_others(reviews_csv, tmp_path):
+    model_path = tmp_path / "model.joblib"
+    fitted = run(
+        "fit", str(reviews_csv), "--target", TARGET, "--fusion", "early", "-o", str(model_path)
+    )
+    assert fitted.returncode == 0, fitted.stderr
+    frame = pd.read_csv(reviews_csv)
+    shuffled = frame[frame.columns[::-1]].assign(row_id=range(len(frame)))
+    shuffled_path = tmp_path / "shuffled.csv"
+    shuffled.to_csv(shuffled_path, index=False)
+    outputs = {}
+    for name, path in (("plain", reviews_csv), ("shuffled", shuffled_path)):
+        out = tmp_path / f"{name}.csv"
+        result = run("predict", str(model_path), str(path), "-o", str(out))
+        assert result.returncode == 0, result.stderr
+        outputs[name] = pd.read_csv(out)
+    pd.testing.assert_frame_equal(outputs["plain"], outputs["shuffled"])
+    lacking = tmp_path / "lacking.csv"
+    frame.drop(columns="Review Text").to_csv(lacking, index=False)
+    result = run("predict", str(model_path), str(lacking), "-o", str(tmp_path / "x.csv"))
+    assert result.returncode == 2
+    assert "'Review Text' (read by modality 'text')" in result.stderr
