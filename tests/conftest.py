@@ -31,4 +31,3 @@ def regression_data():
 def missing_data():
     """300 rows where 25% of rows lack the tabular and 25% lack the text modality."""
     return make_multimodal_classification(n_samples=300, missing_rate=0.25, random_state=2)
-

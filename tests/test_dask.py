@@ -368,3 +368,11 @@ def test_fitted_estimator_pickles_and_predicts_on_a_worker(
     # cannot import this file (distributed then waits for ever; hence the timeout too).
     on_worker = client.submit(methodcaller(method, X), model, pure=False).result(timeout=120)
     np.testing.assert_array_equal(_dense(on_worker), expected)
+
+
+def test_pickled_cases_cover_every_public_estimator_of_the_registry():
+    from mmsk._registry import public_estimators
+
+    covered = {param.id for param in PICKLED}
+    missing = [cls.__name__ for cls, _ in public_estimators() if cls.__name__ not in covered]
+    assert missing == [], f"add a PICKLED case for {missing}"

@@ -15,8 +15,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from test_reliability import CASES, assert_same_outputs, dataset, fitted, outputs
 
-import mmsk
 from mmsk import LateFusionClassifier, ModalityUnion, persistence
+from mmsk._registry import public_estimators
 from mmsk.fusion import NeuralFusionClassifier, NeuralFusionRegressor
 
 NEURAL_CASES = ("NeuralFusionClassifier", "NeuralFusionRegressor")
@@ -200,13 +200,8 @@ def test_trusted_types_are_classes_and_none_runs_code():
 
 
 def test_every_public_estimator_but_neural_fusion_is_trusted():
-    public = {
-        getattr(module, name)
-        for module in (mmsk, mmsk.fusion, mmsk.modality)
-        for name in module.__all__
-    }
-    estimators = {obj for obj in public if isinstance(obj, type) and hasattr(obj, "fit")}
     neural = {NeuralFusionClassifier, NeuralFusionRegressor}
+    estimators = {cls for cls, _ in public_estimators()}
     assert neural <= estimators and len(estimators) > len(neural)
     for estimator in estimators:
         name = f"{estimator.__module__}.{estimator.__qualname__}"

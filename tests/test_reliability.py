@@ -31,6 +31,7 @@ from mmsk import (
     TextTokenizer,
     TextVectorizer,
 )
+from mmsk._registry import public_estimators
 from mmsk.datasets import make_multimodal_classification, make_multimodal_regression
 from mmsk.fusion import NeuralFusionClassifier, NeuralFusionRegressor
 
@@ -391,3 +392,9 @@ def test_an_interrupt_within_an_epoch_keeps_the_weights_of_that_batch():
         assert torch.equal(state[key], value), key
     assert not model.module_.training
     assert np.isfinite(model.predict_proba(X)).all()
+
+
+def test_cases_cover_every_public_estimator_of_the_registry():
+    covered = {type(case.make()) for case in CASES.values()}
+    missing = [cls.__name__ for cls, _ in public_estimators() if cls not in covered]
+    assert missing == [], f"add a Case for {missing}"

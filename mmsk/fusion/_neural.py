@@ -493,9 +493,14 @@ class NeuralFusionClassifier(ClassifierMixin, _BaseNeuralFusion):
     read back once per epoch, so skorch's per-sample indexing and per-batch
     bookkeeping do not slow training down (see ``benchmarks/neural_speed.py``).
 
+    On the CPU, predictions are computed by a float64 copy of the trained network, so
+    that a row's prediction does not depend on the other rows of its batch (float32
+    kernels round differently with the batch size); on a GPU the float32 network
+    predicts.
+
     Examples
     --------
-    >>> from mmsk.fusion import NeuralFusionClassifier
+    >>> from mmsk import NeuralFusionClassifier
     >>> from mmsk.datasets import make_multimodal_classification
     >>> X, y = make_multimodal_classification(n_samples=300, random_state=0)
     >>> model = NeuralFusionClassifier(fusion="gated", max_epochs=5, random_state=0)
@@ -675,7 +680,7 @@ class NeuralFusionRegressor(RegressorMixin, _BaseNeuralFusion):
 
     Examples
     --------
-    >>> from mmsk.fusion import NeuralFusionRegressor
+    >>> from mmsk import NeuralFusionRegressor
     >>> from mmsk.datasets import make_multimodal_regression
     >>> X, y = make_multimodal_regression(n_samples=300, random_state=0)
     >>> model = NeuralFusionRegressor(fusion="lowrank", max_epochs=5, random_state=0)
