@@ -16,6 +16,7 @@ from ._utils import EXTRAS
 from .fusion._bayesian import BayesianNetworkFusionClassifier, BayesianNetworkFusionRegressor
 from .fusion._early import EarlyFusionClassifier, EarlyFusionRegressor, ModalityUnion
 from .fusion._late import LateFusionClassifier, LateFusionRegressor
+from .fusion._neural import FUSIONS as NEURAL_FUSIONS
 from .fusion._neural import NeuralFusionClassifier, NeuralFusionRegressor
 from .modality import SentenceEmbedder, TabularEncoder, TextTokenizer, TextVectorizer
 
@@ -161,24 +162,8 @@ FAMILIES = (
         NeuralFusionRegressor,
         extra="neural",
         option="fusion",
-        classification_options=(
-            "concat",
-            "mean",
-            "weighted",
-            "gated",
-            "attention",
-            "tensor",
-            "lowrank",
-        ),
-        regression_options=(
-            "concat",
-            "mean",
-            "weighted",
-            "gated",
-            "attention",
-            "tensor",
-            "lowrank",
-        ),
+        classification_options=NEURAL_FUSIONS,
+        regression_options=NEURAL_FUSIONS,
         default_options=("concat",),
         skops_safe=False,
     ),

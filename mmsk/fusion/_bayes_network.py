@@ -369,6 +369,51 @@ class PosteriorTables:
         return joint / joint.sum(axis=1, keepdims=True)
 
 
+def draw_network(nodes, edges, feature_nodes, title, ax=None):
+    """Draw a network on a circle, the first node (the target) on top.
+
+    Parameters
+    ----------
+    nodes : list of str
+        The nodes, the target first.
+    edges : iterable of tuple
+        ``(parent, child)`` pairs.
+    feature_nodes : list of str
+        Nodes drawn green (input columns); the target is orange, the others blue.
+    title : str
+        The axes' title.
+    ax : matplotlib.axes.Axes or None, default=None
+        Where to draw; None draws on a new figure.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+    """
+    plt = import_pyplot()
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from(edges)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 5))
+    nx.draw_networkx(
+        graph,
+        circle_positions(nodes),
+        ax=ax,
+        node_color=[node_colour(node, feature_nodes) for node in graph.nodes],
+        node_size=2000,
+        font_size=9,
+        arrows=True,
+        arrowsize=15,
+    )
+    ax.set_title(title)
+    ax.set_xlim(-1.35, 1.35)
+    ax.set_ylim(-1.35, 1.35)
+    ax.set_axis_off()
+    return ax
+
+
 def circle_positions(nodes):
     """The nodes evenly spread on the unit circle, the first one at the top."""
     angles = np.pi / 2 + 2 * np.pi * np.arange(len(nodes)) / len(nodes)

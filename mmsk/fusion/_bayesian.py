@@ -23,18 +23,16 @@ from ._bayes_network import (
     PosteriorTables,
     apply_bins,
     bin_state_names,
-    circle_positions,
     distinct_cells,
+    draw_network,
     entropy,
     fit_bins,
     fit_network,
     hillclimb_edges,
     import_pgmpy,
-    import_pyplot,
     level_codes,
     mutual_information,
     naive_edges,
-    node_colour,
     quantile_edges,
     quiet_pgmpy,
     rebuild_network,
@@ -303,29 +301,10 @@ class _BaseBayesianFusion(BasePerModality):
             The axes holding the drawing.
         """
         check_is_fitted(self, "network_")
-        plt = import_pyplot()
-        import networkx as nx
-
-        graph = nx.DiGraph()
-        graph.add_nodes_from(self.node_states_)
-        graph.add_edges_from(self.network_.edges())
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 5))
-        nx.draw_networkx(
-            graph,
-            circle_positions(list(self.node_states_)),
-            ax=ax,
-            node_color=[node_colour(node, self.feature_nodes_) for node in graph.nodes],
-            node_size=2000,
-            font_size=9,
-            arrows=True,
-            arrowsize=15,
+        title = f"{type(self).__name__}(structure={self.structure!r})"
+        return draw_network(
+            list(self.node_states_), self.network_.edges(), self.feature_nodes_, title, ax
         )
-        ax.set_title(f"{type(self).__name__}(structure={self.structure!r})")
-        ax.set_xlim(-1.35, 1.35)
-        ax.set_ylim(-1.35, 1.35)
-        ax.set_axis_off()
-        return ax
 
 
 class BayesianNetworkFusionClassifier(

@@ -1,11 +1,9 @@
 """Pieces shared by the fusion families: targets, weights, tags and nested fitting."""
 
-import os
-
 import numpy as np
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.validation import check_memory, has_fit_parameter
+from sklearn.utils.validation import has_fit_parameter
 
 from .._validation import check_sample_weight, check_target
 
@@ -116,21 +114,6 @@ def sample_weight_params(estimator, sample_weight, owner):
     return {"sample_weight": sample_weight}
 
 
-def modality_error(error, message):
-    """``error`` again, with ``message`` (which names the modality) before its text.
-
-    The new exception keeps the type of ``error`` when that type can be built from
-    one message, so ``except ValueError`` still catches it; otherwise it is a
-    RuntimeError. Raise it ``from error`` to keep the original traceback.
-    """
-    text = f"{message}: {error}"
-    try:
-        renamed = type(error)(text)
-    except Exception:
-        return RuntimeError(text)
-    return renamed if text in str(renamed) else RuntimeError(text)
-
-
 def multimodal_tags(tags):
     """Tags of an estimator that takes DataFrames with strings and missing values."""
     tags.input_tags.allow_nan = True
@@ -148,10 +131,3 @@ def as_probabilities(probabilities, estimator_classes, n_classes):
     full = np.zeros((probabilities.shape[0], n_classes))
     full[:, np.asarray(estimator_classes, dtype=int)] = probabilities
     return full
-
-
-def as_memory(memory):
-    """A ``joblib.Memory`` from the ``memory`` parameter (None, a path or a Memory)."""
-    if isinstance(memory, os.PathLike):
-        memory = os.fspath(memory)
-    return check_memory(memory)

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._common import modality_error
+from .._utils import modality_error
 
 # --------------------------------------------------------------------------- encoders
 
