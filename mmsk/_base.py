@@ -158,6 +158,16 @@ def presence_matrix(parts):
     return np.column_stack([presence_mask(part) for part in parts])
 
 
+def modalities_present(modalities, frame):
+    """Whether each row of the training ``frame`` has each resolved modality.
+
+    Returns
+    -------
+    present : ndarray of bool of shape (n_samples, n_modalities)
+    """
+    return presence_matrix([modality.select(frame) for modality in modalities])
+
+
 def _cell_present(column):
     present = column.notna().to_numpy()
     if pd.api.types.is_numeric_dtype(column.dtype):

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 
 from mmsk import (
@@ -246,3 +247,58 @@ def test_arrays_keep_the_positional_rule(classification_data):
     )
     with pytest.raises(ValueError, match="features"):
         model.predict_proba(X.to_numpy()[:, :-1])
+
+
+# --- one rule for every parameter keyed by modality name
+
+TEXT_WHEN_PRESENT = [
+    ("tabular", "auto", KindSelector("numeric", "categorical")),
+    ("text", "auto", KindSelector("text")),
+]
+
+
+def _keyed_by_modality(parameter, value):
+    """An unfitted estimator whose ``parameter`` is keyed by the spec's "text" modality."""
+    if parameter == "estimators":
+        return LateFusionClassifier(TEXT_WHEN_PRESENT, estimators={"text": value})
+    if parameter == "modality_weights":
+        return EarlyFusionClassifier(TEXT_WHEN_PRESENT, modality_weights={"text": value})
+    pytest.importorskip("torch")
+    pytest.importorskip("skorch")
+    from mmsk import NeuralFusionClassifier
+
+    return NeuralFusionClassifier(
+        TEXT_WHEN_PRESENT, encoders={"text": value}, max_epochs=1, device="cpu"
+    )
+
+
+KEYED_IDS = ["estimators", "modality_weights", "encoders"]
+KEYED_PARAMETERS = [
+    ("estimators", lambda: LogisticRegression()),
+    ("modality_weights", lambda: 2.0),
+    ("encoders", lambda: "sparse"),
+]
+
+
+@pytest.mark.parametrize("parameter, make_value", KEYED_PARAMETERS, ids=KEYED_IDS)
+def test_a_key_naming_a_spec_modality_absent_from_the_table_is_accepted(
+    parameter, make_value, classification_data
+):
+    X, y = classification_data
+    model = _keyed_by_modality(parameter, make_value()).fit(X.drop(columns="text_0"), y)
+    assert list(model.modality_columns_) == ["tabular"]
+
+
+@pytest.mark.parametrize("parameter, make_value", KEYED_PARAMETERS, ids=KEYED_IDS)
+def test_a_key_outside_the_spec_is_refused_with_the_spec_names(
+    parameter, make_value, classification_data
+):
+    X, y = classification_data
+    model = _keyed_by_modality(parameter, make_value())
+    model.set_params(**{parameter: {"image": make_value()}})
+    with pytest.raises(
+        ValueError,
+        match=rf"The '{parameter}' parameter of \w+ names modalities \['image'\] that are "
+        r"not in its modalities spec; the spec's modalities are \['tabular', 'text'\]",
+    ):
+        model.fit(X, y)

@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_random_state
 from sklearn_compat.base import _fit_context
 
-from .._base import ModalityComposition, presence_matrix
+from .._base import ModalityComposition, modalities_present, presence_matrix
 from .._blocks import fit_blocks, transform_blocks
 from .._utils import import_optional
 from .._validation import check_sample_weight, check_target
@@ -88,7 +88,7 @@ class _BaseNeuralFusion(ModalityComposition):
         torch, nn_modules, training = _import_torch()
         frame, modalities = self._resolve_modalities(frame)
         blocks = self._fit_blocks(frame, modalities)
-        present = np.column_stack([m.presence(frame) for m in modalities])
+        present = modalities_present(modalities, frame)
         self.device_ = self._resolve_device(torch)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         with _seeded(torch, seed, self.device_):

@@ -26,7 +26,7 @@ from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import ModalityComposition, presence_matrix
+from .._base import ModalityComposition, modalities_present, presence_matrix
 from .._blocks import _pin_default_output
 from .._utils import as_memory, modality_error
 from ._common import as_probabilities, multimodal_tags, sample_weight_params
@@ -63,7 +63,7 @@ class BasePerModality(ModalityComposition):
         present : ndarray of bool of shape (n_samples, n_modalities)
         """
         frame, modalities = self._resolve_modalities(frame)
-        present = np.column_stack([m.presence(frame) for m in modalities])
+        present = modalities_present(modalities, frame)
         models = [self._modality_model(m) for m in modalities]
         for model, modality in zip(models, modalities):
             sample_weight_params(model, sample_weight, f"modality {modality.name!r}")
