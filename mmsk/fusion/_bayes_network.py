@@ -53,54 +53,6 @@ def quiet_pgmpy():
         logger.disabled = was_disabled
 
 
-def quantile_edges(values, n_bins):
-    """At most ``n_bins - 1`` increasing thresholds; every bin holds some of ``values``."""
-    if len(values) == 0:
-        return np.empty(0)
-    levels = np.linspace(0.0, 1.0, n_bins + 1)[1:-1]
-    edges = np.unique(np.quantile(values, levels, method="inverted_cdf"))
-    return edges[edges > values.min()]
-
-
-def fit_bins(groups, values, n_groups, n_bins):
-    """Quantile thresholds of ``values`` within each group; all values for an empty group."""
-    edges = []
-    for group in range(n_groups):
-        in_group = values[groups == group]
-        edges.append(quantile_edges(in_group if len(in_group) else values, n_bins))
-    return edges
-
-
-def apply_bins(edges, groups, values):
-    """State of each value: its group's first state plus its bin within the group.
-
-    Values beyond the training range fall into the group's first or last bin.
-    """
-    if len(edges) == 1:
-        return np.searchsorted(edges[0], values, side="right")
-    offsets = np.cumsum([0] + [len(group_edges) + 1 for group_edges in edges])
-    codes = np.empty(len(values), dtype=np.int64)
-    for group, group_edges in enumerate(edges):
-        rows = groups == group
-        codes[rows] = offsets[group] + np.searchsorted(group_edges, values[rows], side="right")
-    return codes
-
-
-def bin_state_names(edges, group_names):
-    names = []
-    for group_name, group_edges in zip(group_names, edges):
-        prefix = f"{group_name}:" if group_name else ""
-        names.extend(f"{prefix}bin{j}" for j in range(len(group_edges) + 1))
-    return names
-
-
-def unique_strings(labels, fallback_prefix):
-    names = [str(label) for label in labels]
-    if len(set(names)) == len(names):
-        return names
-    return [f"{fallback_prefix}{i}" for i in range(len(names))]
-
-
 def distinct_cells(cells):
     """Index of each cell among the column's distinct stripped strings; -1 where missing.
 

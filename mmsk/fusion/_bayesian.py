@@ -21,24 +21,20 @@ from ._bayes_network import (
     PGMPY_SCORES,
     TARGET_NODE,
     PosteriorTables,
-    apply_bins,
-    bin_state_names,
     distinct_cells,
     draw_network,
     entropy,
-    fit_bins,
     fit_network,
     hillclimb_edges,
     import_pgmpy,
     level_codes,
     mutual_information,
     naive_edges,
-    quantile_edges,
     quiet_pgmpy,
     rebuild_network,
     tan_edges,
-    unique_strings,
 )
+from ._binning import ModalityBinsMixin, fit_target_bins, unique_strings
 from ._common import encode_classes
 from ._per_modality import (
     PER_MODALITY_CONSTRAINTS,
@@ -64,7 +60,7 @@ _BAYESIAN_CONSTRAINTS = {
 }
 
 
-class _BaseBayesianFusion(BasePerModality):
+class _BaseBayesianFusion(ModalityBinsMixin, BasePerModality):
     """The network shared by the Bayesian-network classifier and regressor."""
 
     def __getstate__(self):
@@ -178,28 +174,6 @@ class _BaseBayesianFusion(BasePerModality):
                     "leave the column out of include_features."
                 )
             seen.add(node)
-
-    def _fit_modality_nodes(self, outputs, present):
-        self.bin_edges_ = {}
-        codes, states = [], []
-        for j, name in enumerate(self.modality_names_):
-            groups, values, n_groups = self._bin_inputs(outputs[present[:, j], j])
-            edges = fit_bins(groups, values, n_groups, self.n_bins)
-            self.bin_edges_[name] = edges if n_groups > 1 else edges[0]
-            column = np.full(len(present), -1, dtype=np.int64)
-            column[present[:, j]] = apply_bins(edges, groups, values)
-            codes.append(column)
-            states.append(bin_state_names(edges, self._bin_group_names(n_groups)))
-        return codes, states
-
-    def _modality_codes(self, outputs, present):
-        columns = []
-        for j, name in enumerate(self.modality_names_):
-            groups, values, _ = self._bin_inputs(outputs[:, j])
-            edges = self.bin_edges_[name]
-            codes = apply_bins(edges if isinstance(edges, list) else [edges], groups, values)
-            columns.append(np.where(present[:, j], codes, -1))
-        return columns
 
     def _fit_feature_nodes(self, frame):
         columns = self._check_include_features(frame)
@@ -567,19 +541,6 @@ class BayesianNetworkFusionClassifier(
     def _check_probabilities_available(self):
         self._check_estimators_have_proba("the network learns from predicted probabilities")
 
-    def _bin_inputs(self, probabilities):
-        """Group (predicted class, or one group) and value to bin of each prediction."""
-        if len(self.classes_) == 2:
-            return np.zeros(len(probabilities), dtype=int), probabilities[:, 1], 1
-        predicted = np.argmax(probabilities, axis=1)
-        confidence = probabilities[np.arange(len(probabilities)), predicted]
-        return predicted, confidence, len(self.classes_)
-
-    def _bin_group_names(self, n_groups):
-        if n_groups == 1:
-            return [""]
-        return unique_strings(self.classes_, "class")
-
 
 class BayesianNetworkFusionRegressor(RegressorMixin, RegressorOutputsMixin, _BaseBayesianFusion):
     """Bayesian-network fusion regressor, predicting through a discretised target.
@@ -807,21 +768,7 @@ class BayesianNetworkFusionRegressor(RegressorMixin, RegressorOutputsMixin, _Bas
         return self._posterior(X) @ self.target_bin_values_
 
     def _fit_target_bins(self, y, weights):
-        self.target_bin_edges_ = quantile_edges(y, self.target_bins)
-        codes = np.searchsorted(self.target_bin_edges_, y, side="right")
-        values = np.empty(len(self.target_bin_edges_) + 1)
-        for state in range(len(values)):
-            rows = codes == state
-            bin_weights = None if weights is None else weights[rows]
-            if bin_weights is not None and bin_weights.sum() <= 0:
-                bin_weights = None
-            values[state] = np.average(y[rows], weights=bin_weights)
-        self.target_bin_values_ = values
+        self.target_bin_edges_, self.target_bin_values_, codes = fit_target_bins(
+            y, self.target_bins, weights
+        )
         return codes
-
-    def _bin_inputs(self, predictions):
-        """One group for every prediction; the value to bin is the prediction itself."""
-        return np.zeros(len(predictions), dtype=int), predictions, 1
-
-    def _bin_group_names(self, n_groups):
-        return [""]

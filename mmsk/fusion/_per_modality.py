@@ -29,6 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._base import ModalityComposition, modalities_present, presence_matrix
 from .._blocks import _pin_default_output
 from .._utils import as_memory, modality_error
+from ._binning import unique_strings
 from ._common import as_probabilities, multimodal_tags, sample_weight_params
 
 PER_MODALITY_CONSTRAINTS = {
@@ -178,6 +179,19 @@ class ClassifierOutputsMixin:
     def _one_hot(self, labels):
         return np.eye(len(self.classes_))[np.asarray(labels, dtype=int)]
 
+    def _bin_inputs(self, probabilities):
+        """Group (predicted class, or one group) and value to bin of each prediction."""
+        if len(self.classes_) == 2:
+            return np.zeros(len(probabilities), dtype=int), probabilities[:, 1], 1
+        predicted = np.argmax(probabilities, axis=1)
+        confidence = probabilities[np.arange(len(probabilities)), predicted]
+        return predicted, confidence, len(self.classes_)
+
+    def _bin_group_names(self, n_groups):
+        if n_groups == 1:
+            return [""]
+        return unique_strings(self.classes_, "class")
+
     def _check_estimators_have_proba(self, reason):
         """Refuse a user's estimator without ``predict_proba`` before fitting anything."""
         if self.cv == "prefit" or isinstance(self.estimators, str):
@@ -201,6 +215,13 @@ class RegressorOutputsMixin:
         if kind == "text":
             return Ridge(alpha=1.0)
         return HistGradientBoostingRegressor(random_state=self.random_state)
+
+    def _bin_inputs(self, predictions):
+        """One group for every prediction; the value to bin is the prediction itself."""
+        return np.zeros(len(predictions), dtype=int), predictions, 1
+
+    def _bin_group_names(self, n_groups):
+        return [""]
 
     def _predict_one(self, model, X):
         return np.asarray(model.predict(X), dtype=np.float64).ravel()
