@@ -10,6 +10,8 @@ from .fusion import (
     EarlyFusionRegressor,
     LateFusionClassifier,
     LateFusionRegressor,
+    MarkovRandomFieldFusionClassifier,
+    MarkovRandomFieldFusionRegressor,
     ModalityUnion,
     NeuralFusionClassifier,
     NeuralFusionRegressor,

@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from importlib.util import find_spec
 
 from ._utils import EXTRAS
+from .fusion._bayes_network import PosteriorTables
 from .fusion._bayesian import BayesianNetworkFusionClassifier, BayesianNetworkFusionRegressor
 from .fusion._early import EarlyFusionClassifier, EarlyFusionRegressor, ModalityUnion
 from .fusion._late import LateFusionClassifier, LateFusionRegressor
+from .fusion._mrf import MarkovRandomFieldFusionClassifier, MarkovRandomFieldFusionRegressor
+from .fusion._mrf_model import DiscreteField, GaussianField, JointGaussianField
 from .fusion._neural import FUSIONS as NEURAL_FUSIONS
 from .fusion._neural import NeuralFusionClassifier, NeuralFusionRegressor
 from .modality import SentenceEmbedder, TabularEncoder, TextTokenizer, TextVectorizer
@@ -72,6 +75,9 @@ class FusionFamily:
         (their per-modality fits are then shared between candidates).
     skops_safe : bool
         Whether a fitted model can be saved in the skops format.
+    state_types : tuple of type
+        The family's own classes that a fitted model's state holds (besides its
+        estimators), which a saved file may contain.
     """
 
     name: str
@@ -84,6 +90,7 @@ class FusionFamily:
     default_options: tuple | None = None
     shares_cache: bool = True
     skops_safe: bool = True
+    state_types: tuple = ()
     estimators: tuple = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -155,6 +162,16 @@ FAMILIES = (
         option="structure",
         classification_options=("naive", "tan", "hillclimb"),
         regression_options=("naive", "tan", "hillclimb"),
+        state_types=(PosteriorTables,),
+    ),
+    FusionFamily(
+        "mrf",
+        MarkovRandomFieldFusionClassifier,
+        MarkovRandomFieldFusionRegressor,
+        option="kind",
+        classification_options=("gaussian", "discrete"),
+        regression_options=("gaussian", "discrete"),
+        state_types=(GaussianField, JointGaussianField, DiscreteField),
     ),
     FusionFamily(
         "neural",

@@ -65,9 +65,8 @@ import zipfile
 from sklearn.base import BaseEstimator
 
 from ._base import KindSelector
-from ._registry import family_of, public_estimators
+from ._registry import FAMILIES, family_of, public_estimators
 from ._utils import import_optional
-from .fusion._bayes_network import PosteriorTables as _BayesianPosteriorTables
 
 __all__ = ["TRUSTED_TYPES", "dump", "get_untrusted_types", "load"]
 
@@ -82,7 +81,7 @@ def _skops_safe(cls):
 _MMSK_CLASSES = (
     KindSelector,
     *(cls for cls, _ in public_estimators() if _skops_safe(cls)),
-    _BayesianPosteriorTables,
+    *(cls for family in FAMILIES if family.skops_safe for cls in family.state_types),
 )
 
 _OTHER_TYPES = (

@@ -150,6 +150,8 @@ from mmsk import (
     EarlyFusionRegressor,
     LateFusionClassifier,
     LateFusionRegressor,
+    MarkovRandomFieldFusionClassifier,
+    MarkovRandomFieldFusionRegressor,
     ModalityUnion,
     TabularEncoder,
     TextTokenizer,
@@ -239,6 +241,20 @@ ENTRIES = [
         "bayes",
         "regressor",
         ("bayes",),
+    ),
+    Entry(
+        "mrf-clf",
+        MarkovRandomFieldFusionClassifier(
+            estimators={"tabular": LogisticRegression()}, cv=3, random_state=0
+        ),
+        "mrf",
+        "classifier",
+    ),
+    Entry(
+        "mrf-reg",
+        MarkovRandomFieldFusionRegressor(estimators={"tabular": Ridge()}, cv=3, random_state=0),
+        "mrf",
+        "regressor",
     ),
     Entry("tabular-encoder", TabularEncoder(), "tabular-encoder", "tabular"),
     Entry("text-vectorizer", TextVectorizer(), "text-vectorizer", "text"),
@@ -767,6 +783,7 @@ CASES = [
             "classifier": Raises(ValueError, ONE_CLASS),
             "late-reg": Raises(ValueError, CV_TOO_FEW_ROWS),
             "bayes-reg": Raises(ValueError, CV_TOO_FEW_ROWS),
+            "mrf-reg": Raises(ValueError, CV_TOO_FEW_ROWS),
             "*": Handled(finite_output),
         },
     ),
@@ -834,6 +851,10 @@ CASES = [
         _many_classes,
         {
             "bayes": Raises(ValueError, r"probability table of [\d,]+ entries for the nodes"),
+            "mrf": Raises(
+                ValueError,
+                r"kind='gaussian' would model 398 scores \(2 modalities x 199 class log-odds\)",
+            ),
             "*": Handled(many_classes),
         },
         roles=CLASSIFIERS,

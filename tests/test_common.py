@@ -50,6 +50,14 @@ CHECK_SETTINGS = {
         for structure in ("naive", "tan", "hillclimb")
     ],
     "BayesianNetworkFusionRegressor": [{"estimators": LINEAR_REGRESSOR, "cv": 3}],
+    "MarkovRandomFieldFusionClassifier": [
+        {"estimators": LINEAR_CLASSIFIER, "kind": kind, "cv": 3}
+        for kind in ("gaussian", "discrete")
+    ],
+    "MarkovRandomFieldFusionRegressor": [
+        {"estimators": LINEAR_REGRESSOR, "kind": kind, "cv": 3}
+        for kind in ("gaussian", "discrete")
+    ],
     "NeuralFusionClassifier": [
         {**SMALL_NET, "random_state": 0},
         {**SMALL_NET, "fusion": "attention", "random_state": 0},
@@ -90,6 +98,12 @@ NETWORK_NOT_WEIGHT_EQUIVALENT = (
     "without weights, and the out-of-fold predictions the network learns from depend on "
     "how rows fall into the cross-validation folds, which repeating rows changes."
 )
+FIELD_NOT_WEIGHT_EQUIVALENT = (
+    "Weighting a row is not the same as repeating it: the field learns from out-of-fold "
+    "predictions, which depend on how rows fall into the cross-validation folds, and the "
+    "modality transformers and bin thresholds are learned without weights. The fields "
+    "themselves honour weights as repeated rows (tests/fusion/test_mrf.py)."
+)
 HILLCLIMB_REFUSES_WEIGHTS = (
     "structure='hillclimb' refuses sample_weight with an explicit ValueError, because "
     "pgmpy's structure scores (BIC, BDeu, K2) count rows without weights; silently "
@@ -121,6 +135,7 @@ NOT_WEIGHT_EQUIVALENT_BY_FAMILY = {
     "early": UNWEIGHTED_TRANSFORMERS,
     "late": BOOSTED_TREES_AND_FOLDS,
     "bayes": NETWORK_NOT_WEIGHT_EQUIVALENT,
+    "mrf": FIELD_NOT_WEIGHT_EQUIVALENT,
     "neural": MINIBATCH_TRAINING,
 }
 

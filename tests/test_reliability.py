@@ -25,6 +25,8 @@ from mmsk import (
     EarlyFusionRegressor,
     LateFusionClassifier,
     LateFusionRegressor,
+    MarkovRandomFieldFusionClassifier,
+    MarkovRandomFieldFusionRegressor,
     ModalityUnion,
     SentenceEmbedder,
     TabularEncoder,
@@ -115,6 +117,18 @@ CASES = {
         ),
         "regression",
         ("pgmpy",),
+        random_state=True,
+    ),
+    "MarkovRandomFieldFusionClassifier": Case(
+        lambda: MarkovRandomFieldFusionClassifier(
+            estimators={"tabular": LogisticRegression()}, kind="discrete", cv=3
+        ),
+        "classification",
+        random_state=True,
+    ),
+    "MarkovRandomFieldFusionRegressor": Case(
+        lambda: MarkovRandomFieldFusionRegressor(estimators={"tabular": Ridge()}, cv=3),
+        "regression",
         random_state=True,
     ),
 }
@@ -267,6 +281,8 @@ def failing_model(family, where, error):
     if family == "bayesian":
         pytest.importorskip("pgmpy")
         return BayesianNetworkFusionClassifier(spec, estimators=estimators, cv=3)
+    if family == "mrf":
+        return MarkovRandomFieldFusionClassifier(spec, estimators=estimators, cv=3)
     for module in NEURAL_DEPENDENCIES:
         pytest.importorskip(module)
     if where == "encoder":
@@ -300,6 +316,8 @@ FAULTS = [
     ("late-stacking", "transformer", "UnicodeDecodeError"),
     ("bayesian", "transformer", "ValueError"),
     ("bayesian", "estimator", "RuntimeError"),
+    ("mrf", "transformer", "ValueError"),
+    ("mrf", "estimator", "RuntimeError"),
     ("neural", "transformer", "ValueError"),
     ("neural", "transformer", "RuntimeError"),
     ("neural", "encoder", "RuntimeError"),
@@ -319,7 +337,7 @@ def test_an_error_in_a_modality_during_fit_names_the_modality(family, where, err
     assert "deliberate failure" in message, message
 
 
-@pytest.mark.parametrize("family", ["early", "late", "bayesian", "neural"])
+@pytest.mark.parametrize("family", ["early", "late", "bayesian", "mrf", "neural"])
 def test_a_keyboard_interrupt_in_a_modality_is_not_turned_into_an_error(family):
     """Ctrl+C inside a modality's transformer stops fit as a KeyboardInterrupt."""
     X, y = dataset("classification")

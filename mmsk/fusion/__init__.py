@@ -1,8 +1,9 @@
-"""Fusion estimators: early, late, neural and Bayesian-network fusion of modalities."""
+"""Fusion estimators: early, late, neural, Bayesian-network and Markov-random-field fusion."""
 
 from ._bayesian import BayesianNetworkFusionClassifier, BayesianNetworkFusionRegressor
 from ._early import EarlyFusionClassifier, EarlyFusionRegressor, ModalityUnion
 from ._late import LateFusionClassifier, LateFusionRegressor
+from ._mrf import MarkovRandomFieldFusionClassifier, MarkovRandomFieldFusionRegressor
 from ._neural import NeuralFusionClassifier, NeuralFusionRegressor
 
 __all__ = [
@@ -12,6 +13,8 @@ __all__ = [
     "EarlyFusionRegressor",
     "LateFusionClassifier",
     "LateFusionRegressor",
+    "MarkovRandomFieldFusionClassifier",
+    "MarkovRandomFieldFusionRegressor",
     "ModalityUnion",
     "NeuralFusionClassifier",
     "NeuralFusionRegressor",
