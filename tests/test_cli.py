@@ -19,6 +19,7 @@ from mmsk.cli import (
     main,
 )
 from mmsk.datasets import load_clothing_reviews
+from mmsk.fusion._neural import FUSIONS
 
 TARGET = "Recommended IND"
 
@@ -141,11 +142,13 @@ def test_every_neural_fusion_layer_is_a_candidate(task):
     pytest.importorskip("skorch")
     models = candidate_models(task)
     neural = sorted(name for name in models if name.startswith("neural-"))
-    assert len(neural) == 7
+    assert neural == sorted(f"neural-{fusion}" for fusion in FUSIONS)
     assert models["neural-gated"].fusion == "gated"
-    default = default_candidates(models)
+    assert models["neural-film"].fusion == "film"
+    default = default_candidates(models, task)
     assert [name for name in default if name.startswith("neural-")] == ["neural-concat"]
     assert "early" in default
+    assert {"mrf-gaussian", "mrf-discrete"} <= set(default)
 
 
 def test_compare_a_named_neural_candidate():

@@ -24,7 +24,18 @@ from .._utils import import_optional
 from .._validation import check_sample_weight, check_target
 from ._common import combined_sample_weight, encode_classes, multimodal_tags
 
-FUSIONS = ("concat", "mean", "weighted", "gated", "attention", "tensor", "lowrank")
+FUSIONS = (
+    "concat",
+    "mean",
+    "weighted",
+    "gated",
+    "attention",
+    "tensor",
+    "lowrank",
+    "conv",
+    "film",
+    "deepset",
+)
 _ENCODERS_BY_KIND = {
     "dense": ("mlp",),
     "sparse": ("sparse", "mlp"),
@@ -373,12 +384,17 @@ _COMMON_PARAMETERS = """    modalities : "auto" or list of tuple, default="auto"
         ``"bag"`` (mean of token embeddings) or a ``torch.nn.Module`` that maps the
         modality's batch to ``(n_samples, embedding_dim)``; others stay ``"auto"``.
     fusion : {"concat", "mean", "weighted", "gated", "attention", "tensor", \
-"lowrank"}, default="concat"
+"lowrank", "conv", "film", "deepset"}, default="concat"
         How the modality embeddings are fused: concatenated; averaged; summed with
         learned softmax weights; mixed by a gated multimodal unit; passed through
         self-attention over one token per modality; combined by the outer product of
-        the embeddings each extended with a constant 1 (tensor fusion); or by a
-        low-rank factorisation of that product.
+        the embeddings each extended with a constant 1 (tensor fusion); by a low-rank
+        factorisation of that product; by a 1-D convolution across the modalities in
+        input order (so the order matters), then the mean and maximum over them; by
+        feature-wise linear modulation (FiLM) of each embedding by the mean of the
+        others, then the mean (a single modality gets a learned scale and shift); or by
+        DeepSets, a shared network on each embedding, the mean and a second network
+        (independent of the modality order).
     embedding_dim : int, default=64
         Width of every modality embedding.
     hidden_units : int, default=128

@@ -282,6 +282,94 @@ class LowRankFusion(nn.Module):
         return torch.einsum("r,rno->no", self.rank_weights, fused) + self.bias
 
 
+class ConvFusion(nn.Module):
+    """A 1-D convolution across the modalities, then their mean and maximum.
+
+    The stacked embeddings are read as a sequence with one position per modality (in
+    input order) and the embedding dimensions as channels. A convolution of kernel size
+    ``min(3, n_modalities)``, zero-padded to keep one position per modality (the extra
+    zero of the even kernel of two modalities goes at the end), mixes each modality
+    with its neighbours; after a ReLU, the mean and the maximum over the positions are
+    concatenated.
+
+    The layer depends on the modality order: only neighbours in input order share a
+    window, and the padding makes the end positions differ from the inner ones. With an
+    odd kernel (any number of modalities but two), reversing the order gives the same
+    output as flipping the kernel.
+    """
+
+    def __init__(self, n_modalities, embedding_dim):
+        super().__init__()
+        self.output_dim = 2 * embedding_dim
+        kernel_size = min(3, n_modalities)
+        self.conv = nn.Conv1d(embedding_dim, embedding_dim, kernel_size)
+        # Explicit padding: torch's "same" warns for even kernels.
+        self.padding = ((kernel_size - 1) // 2, kernel_size // 2)
+
+    def forward(self, embeddings):
+        sequence = F.pad(embeddings.transpose(1, 2), self.padding)
+        states = torch.relu(self.conv(sequence))
+        return torch.cat([states.mean(-1), states.amax(-1)], 1)
+
+
+class FiLMFusion(nn.Module):
+    """Feature-wise linear modulation of each modality by the others, then the mean.
+
+    Modality ``m``'s embedding is scaled and shifted feature by feature,
+    ``h_m' = (1 + gamma_m) * h_m + beta_m``, where ``gamma_m`` and ``beta_m`` come from
+    one linear layer per modality applied to the context of ``m``: the mean of the
+    other modalities' embeddings (a missing modality takes part through its
+    placeholder). The scale is predicted around 1, so that small weights modulate
+    little. The modulated embeddings are averaged.
+
+    With a single modality the context is a vector of zeros: the modulation is then a
+    learned per-feature scale and shift (the layer's biases), and its weights get no
+    gradient.
+    """
+
+    def __init__(self, n_modalities, embedding_dim):
+        super().__init__()
+        self.output_dim = embedding_dim
+        self.modulations = nn.ModuleList(
+            nn.Linear(embedding_dim, 2 * embedding_dim) for _ in range(n_modalities)
+        )
+
+    def forward(self, embeddings):
+        others = embeddings.sum(1, keepdim=True) - embeddings
+        context = others / max(embeddings.shape[1] - 1, 1)
+        modulated = []
+        for m, layer in enumerate(self.modulations):
+            gamma, beta = layer(context[:, m]).chunk(2, -1)
+            modulated.append((1 + gamma) * embeddings[:, m] + beta)
+        return torch.stack(modulated, 1).mean(1)
+
+
+class DeepSetFusion(nn.Module):
+    """DeepSets: one network on every embedding, their mean, then a second network.
+
+    Computes ``rho(mean_m phi(h_m))`` with ``phi`` two linear layers and ``rho`` one,
+    each ``embedding_dim`` wide and followed by a ReLU. ``phi`` is shared by the
+    modalities, so the output does not depend on their order and the parameters do not
+    depend on their number; modalities are told apart only by their embeddings (a
+    missing one by its placeholder). Every row holds all its modalities (missing ones
+    as placeholders), so the mean is the DeepSets sum up to a constant factor.
+    """
+
+    def __init__(self, n_modalities, embedding_dim):
+        super().__init__()
+        self.output_dim = embedding_dim
+        self.phi = nn.Sequential(
+            nn.Linear(embedding_dim, embedding_dim),
+            nn.ReLU(),
+            nn.Linear(embedding_dim, embedding_dim),
+            nn.ReLU(),
+        )
+        self.rho = nn.Sequential(nn.Linear(embedding_dim, embedding_dim), nn.ReLU())
+
+    def forward(self, embeddings):
+        return self.rho(self.phi(embeddings).mean(1))
+
+
 FUSION_LAYERS = {
     "concat": ConcatFusion,
     "mean": MeanFusion,
@@ -290,6 +378,9 @@ FUSION_LAYERS = {
     "attention": AttentionFusion,
     "tensor": TensorFusion,
     "lowrank": LowRankFusion,
+    "conv": ConvFusion,
+    "film": FiLMFusion,
+    "deepset": DeepSetFusion,
 }
 
 # ---------------------------------------------------------------------------- network

@@ -300,6 +300,18 @@ def test_grid_search_over_fusion_layers_in_a_pipeline(classification_data):
     assert search.predict(X).shape == (len(y),)
 
 
+def test_grid_search_over_the_conv_film_and_deepset_layers():
+    X, y = make_multimodal_classification(n_samples=120, random_state=0)
+    model = NeuralFusionClassifier(max_epochs=2, embedding_dim=8, hidden_units=16, random_state=0)
+    search = GridSearchCV(model, {"fusion": ["conv", "film", "deepset"]}, cv=2).fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert len(scores) == 3 and np.all(np.isfinite(scores))
+    layer = type(search.best_estimator_.module_.fusion).__name__
+    expected = {"conv": "ConvFusion", "film": "FiLMFusion", "deepset": "DeepSetFusion"}
+    assert layer == expected[search.best_params_["fusion"]]
+    assert search.predict(X).shape == (len(y),)
+
+
 def test_modality_parameters_route_through_names(classification_data):
     X, y = classification_data
     model = NeuralFusionClassifier(max_epochs=1, **FAST)

@@ -22,6 +22,9 @@ from mmsk.fusion._nn import (  # noqa: E402
     FUSION_LAYERS,
     AttentionFusion,
     BagOfTokensEncoder,
+    ConvFusion,
+    DeepSetFusion,
+    FiLMFusion,
     GatedFusion,
     LowRankFusion,
     MLPEncoder,
@@ -69,17 +72,21 @@ def _random_projection(output, seed=123):
 def _expected_output_dim(fusion, n_modalities, dim=EMBEDDING_DIM):
     if fusion == "concat":
         return n_modalities * dim
+    if fusion == "conv":
+        return 2 * dim
     if fusion == "tensor":
         return (TENSOR_RANK_DIM + 1) ** n_modalities
     return dim
 
 
 def _structurally_constant(fusion, n_modalities):
-    """Parameters behind a softmax over a single modality, whose gradient is exactly 0."""
+    """Parameters whose gradient is exactly 0 by construction, with a single modality."""
     if n_modalities == 1 and fusion == "weighted":
         return {"logits"}
     if n_modalities == 1 and fusion == "gated":
         return {"gate.weight", "gate.bias"}
+    if n_modalities == 1 and fusion == "film":
+        return {"modulations.0.weight"}  # the context of a lone modality is zero
     return set()
 
 
@@ -231,6 +238,176 @@ def test_attention_fusion_tells_modalities_apart_only_through_their_embeddings()
         torch.testing.assert_close(layer(permuted), layer(embeddings))
         layer.modality_embedding.copy_(torch.randn(3, EMBEDDING_DIM))
         assert not torch.allclose(layer(permuted), layer(embeddings), atol=1e-4)
+
+
+@pytest.mark.parametrize("fusion", FUSIONS)
+def test_fusion_layer_is_deterministic_and_keeps_rows_apart(fusion):
+    """Same seed, same layer and output; a row's output depends on that row alone, so a
+    placeholder in one row cannot reach another."""
+    embeddings = _random_embeddings(n_samples=6, n_modalities=3)
+    outputs = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        layer = FUSION_LAYERS[fusion](3, EMBEDDING_DIM).eval()
+        with torch.no_grad():
+            outputs.append(layer(embeddings))
+            torch.testing.assert_close(layer(embeddings), outputs[-1], rtol=0, atol=0)
+    torch.testing.assert_close(outputs[0], outputs[1], rtol=0, atol=0)
+    with torch.no_grad():
+        for row in range(6):
+            alone = layer(embeddings[row : row + 1])
+            torch.testing.assert_close(alone, outputs[0][row : row + 1], rtol=1e-5, atol=1e-6)
+
+
+def _reference_conv(layer, embeddings):
+    """ConvFusion by hand: zero-pad the modality axis, then a window product per position."""
+    weight, bias = layer.conv.weight, layer.conv.bias  # (out, in, kernel), (out,)
+    n_samples, n_modalities, dim = embeddings.shape
+    kernel_size = weight.shape[2]
+    left = (kernel_size - 1) // 2
+    right = kernel_size - 1 - left
+    padded = torch.cat(
+        [torch.zeros(n_samples, left, dim), embeddings, torch.zeros(n_samples, right, dim)], 1
+    )
+    positions = []
+    for m in range(n_modalities):
+        window = padded[:, m : m + kernel_size]  # (n, kernel, in)
+        positions.append(torch.relu(torch.einsum("nki,oik->no", window, weight) + bias))
+    states = torch.stack(positions, 1)  # (n, modalities, out)
+    return torch.cat([states.mean(1), states.max(1).values], 1)
+
+
+@pytest.mark.parametrize(("n_modalities", "kernel_size"), [(1, 1), (2, 2), (3, 3), (5, 3)])
+def test_conv_fusion_equals_a_hand_computed_convolution(n_modalities, kernel_size):
+    torch.manual_seed(0)
+    layer = ConvFusion(n_modalities, EMBEDDING_DIM)
+    assert layer.conv.kernel_size == (kernel_size,)
+    embeddings = _random_embeddings(n_modalities=n_modalities)
+    with torch.no_grad():
+        torch.testing.assert_close(layer(embeddings), _reference_conv(layer, embeddings))
+
+
+def test_conv_fusion_with_a_fixed_kernel_mixes_each_modality_with_its_neighbours():
+    layer = ConvFusion(3, 1)
+    with torch.no_grad():
+        layer.conv.weight.copy_(torch.tensor([[[1.0, 2.0, 4.0]]]))
+        layer.conv.bias.zero_()
+    embeddings = torch.tensor([[[1.0], [10.0], [100.0]]])
+    # Position m sees (h[m-1], h[m], h[m+1]) with zeros beyond the ends.
+    states = torch.tensor([0 + 2 + 40, 1 + 20 + 400, 10 + 200 + 0.0])
+    expected = torch.stack([states.mean(), states.max()]).unsqueeze(0)
+    with torch.no_grad():
+        torch.testing.assert_close(layer(embeddings), expected)
+
+
+@pytest.mark.parametrize("n_modalities", [3, 4])
+def test_conv_fusion_depends_on_the_modality_order(n_modalities):
+    torch.manual_seed(0)
+    layer = ConvFusion(n_modalities, EMBEDDING_DIM)
+    embeddings = _random_embeddings(n_modalities=n_modalities)
+    reversed_order = embeddings.flip(1)
+    with torch.no_grad():
+        output = layer(embeddings)
+        assert not torch.allclose(layer(reversed_order), output, atol=1e-4)
+        # With an odd kernel and symmetric padding, reversing the modalities is the
+        # same as flipping the kernel.
+        layer.conv.weight.copy_(layer.conv.weight.flip(2))
+        torch.testing.assert_close(layer(reversed_order), output)
+
+
+def _affine(values, linear):
+    return values @ linear.weight.T + linear.bias
+
+
+def _reference_film(layer, embeddings):
+    n_modalities = embeddings.shape[1]
+    modulated = []
+    for m in range(n_modalities):
+        others = [embeddings[:, k] for k in range(n_modalities) if k != m]
+        context = torch.stack(others, 1).mean(1) if others else torch.zeros_like(embeddings[:, m])
+        parameters = _affine(context, layer.modulations[m])
+        gamma, beta = parameters[:, :EMBEDDING_DIM], parameters[:, EMBEDDING_DIM:]
+        modulated.append((1 + gamma) * embeddings[:, m] + beta)
+    return sum(modulated) / n_modalities
+
+
+@pytest.mark.parametrize("n_modalities", [1, 2, 3])
+def test_film_fusion_modulates_each_modality_by_the_mean_of_the_others(n_modalities):
+    torch.manual_seed(0)
+    layer = FiLMFusion(n_modalities, EMBEDDING_DIM)
+    embeddings = _random_embeddings(n_modalities=n_modalities)
+    with torch.no_grad():
+        torch.testing.assert_close(layer(embeddings), _reference_film(layer, embeddings))
+
+
+def test_film_fusion_with_zero_modulation_is_the_mean():
+    torch.manual_seed(0)
+    layer = FiLMFusion(3, EMBEDDING_DIM)
+    with torch.no_grad():
+        for linear in layer.modulations:
+            linear.weight.zero_()
+            linear.bias.zero_()
+    embeddings = _random_embeddings(n_modalities=3)
+    with torch.no_grad():
+        torch.testing.assert_close(layer(embeddings), embeddings.mean(1))
+
+
+def test_film_fusion_of_a_single_modality_is_a_learned_scale_and_shift():
+    torch.manual_seed(0)
+    layer = FiLMFusion(1, EMBEDDING_DIM)
+    embeddings = _random_embeddings(n_modalities=1)
+    bias = layer.modulations[0].bias
+    expected = (1 + bias[:EMBEDDING_DIM]) * embeddings[:, 0] + bias[EMBEDDING_DIM:]
+    with torch.no_grad():
+        torch.testing.assert_close(layer(embeddings), expected)
+        layer.modulations[0].weight.normal_()  # the context is zero: weights do nothing
+        torch.testing.assert_close(layer(embeddings), expected)
+        bias.zero_()
+        torch.testing.assert_close(layer(embeddings), embeddings[:, 0])
+
+
+def test_film_fusion_a_modality_scales_another():
+    layer = FiLMFusion(2, 1)
+    with torch.no_grad():
+        layer.modulations[0].weight.copy_(torch.tensor([[2.0], [0.0]]))  # gamma_0 = 2 h_1
+        layer.modulations[0].bias.zero_()
+        layer.modulations[1].weight.zero_()
+        layer.modulations[1].bias.copy_(torch.tensor([0.0, 3.0]))  # beta_1 = 3
+    embeddings = torch.tensor([[[5.0], [0.5]], [[5.0], [-0.5]]])
+    # Row 0: (1 + 1) * 5 and 0.5 + 3; row 1: (1 - 1) * 5 and -0.5 + 3.
+    with torch.no_grad():
+        torch.testing.assert_close(layer(embeddings), torch.tensor([[6.75], [1.25]]))
+
+
+@pytest.mark.parametrize("n_modalities", [1, 2, 3])
+def test_deepset_fusion_is_rho_of_the_mean_of_phi(n_modalities):
+    torch.manual_seed(0)
+    layer = DeepSetFusion(n_modalities, EMBEDDING_DIM)
+    embeddings = _random_embeddings(n_modalities=n_modalities)
+    phi_1, _, phi_2, _ = layer.phi
+    encoded = [
+        torch.relu(_affine(torch.relu(_affine(embeddings[:, m], phi_1)), phi_2))
+        for m in range(n_modalities)
+    ]
+    expected = torch.relu(_affine(sum(encoded) / n_modalities, layer.rho[0]))
+    assert expected.abs().sum() > 0
+    with torch.no_grad():
+        torch.testing.assert_close(layer(embeddings), expected)
+
+
+def test_deepset_fusion_ignores_the_modality_order_and_number_in_its_parameters():
+    torch.manual_seed(0)
+    layer = DeepSetFusion(3, EMBEDDING_DIM)
+    embeddings = _random_embeddings(n_modalities=3)
+    other = DeepSetFusion(5, EMBEDDING_DIM)
+    other.load_state_dict(layer.state_dict())  # the same parameters for any number
+    with torch.no_grad():
+        output = layer(embeddings)
+        for order in ([2, 0, 1], [1, 0, 2], [2, 1, 0]):
+            torch.testing.assert_close(layer(embeddings[:, order]), output)
+        torch.testing.assert_close(other(embeddings), output)
+        # The mean, not the sum: every modality twice gives the same output.
+        torch.testing.assert_close(layer(embeddings.repeat(1, 2, 1)), output)
 
 
 # ---------------------------------------------------------------------------- encoders
