@@ -77,10 +77,11 @@ def split_targets(estimator, y, n_samples, *, classification):
     columns = []
     for position, (name, is_class) in enumerate(zip(names, kinds)):
         values = frame.iloc[:, position]
-        values = values.to_numpy() if is_class else pd.to_numeric(values, errors="coerce")
+        if not is_class:
+            values = values.infer_objects()
         try:
             columns.append(
-                check_target(estimator, np.asarray(values), n_samples, classification=is_class)
+                check_target(estimator, values.to_numpy(), n_samples, classification=is_class)
             )
         except ValueError as error:
             raise ValueError(f"Target column {name!r} of y: {error}") from None
