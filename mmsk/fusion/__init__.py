@@ -5,6 +5,7 @@ from ._early import EarlyFusionClassifier, EarlyFusionRegressor, ModalityUnion
 from ._late import LateFusionClassifier, LateFusionRegressor
 from ._mrf import MarkovRandomFieldFusionClassifier, MarkovRandomFieldFusionRegressor
 from ._neural import NeuralFusionClassifier, NeuralFusionRegressor
+from ._neural_multitask import NeuralFusionMultiTask
 
 __all__ = [
     "BayesianNetworkFusionClassifier",
@@ -17,5 +18,6 @@ __all__ = [
     "MarkovRandomFieldFusionRegressor",
     "ModalityUnion",
     "NeuralFusionClassifier",
+    "NeuralFusionMultiTask",
     "NeuralFusionRegressor",
 ]

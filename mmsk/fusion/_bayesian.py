@@ -36,6 +36,7 @@ from ._bayes_network import (
 )
 from ._binning import ModalityBinsMixin, fit_target_bins, unique_strings
 from ._common import encode_classes
+from ._multitask import MultiTargetMixin, is_multi_target, per_target
 from ._per_modality import (
     PER_MODALITY_CONSTRAINTS,
     BasePerModality,
@@ -282,7 +283,7 @@ class _BaseBayesianFusion(ModalityBinsMixin, BasePerModality):
 
 
 class BayesianNetworkFusionClassifier(
-    ClassifierMixin, ClassifierOutputsMixin, _BaseBayesianFusion
+    MultiTargetMixin, ClassifierMixin, ClassifierOutputsMixin, _BaseBayesianFusion
 ):
     """Bayesian-network fusion classifier: exact posterior given the modalities present.
 
@@ -486,8 +487,9 @@ class BayesianNetworkFusionClassifier(
         ----------
         X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
             The input table.
-        y : array-like of shape (n_samples,)
-            Class labels (strings or numbers).
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Class labels (strings or numbers); a 2-D ``y`` fits one model per target
+            (``classes_`` is then a list, ``predict`` gives one column per target).
         sample_weight : array-like of shape (n_samples,) or None, default=None
             Row weights, passed to every modality's estimator and to the network.
 
@@ -496,6 +498,9 @@ class BayesianNetworkFusionClassifier(
         self : BayesianNetworkFusionClassifier
             The fitted classifier.
         """
+        if is_multi_target(y):
+            return self._fit_targets(X, y, sample_weight)
+        self._single_target()
         frame = self._check_fit_input(X)
         y_encoded = encode_classes(self, y, len(frame))
         weights = check_sample_weight(sample_weight, len(y_encoded))
@@ -507,6 +512,7 @@ class BayesianNetworkFusionClassifier(
         self._build_network(pgmpy, frame, y_encoded, target_states, outputs, present, weights)
         return self
 
+    @per_target
     def predict(self, X):
         """Predict class labels: the most probable class under the posterior.
 
@@ -523,6 +529,7 @@ class BayesianNetworkFusionClassifier(
         probabilities = self.predict_proba(X)
         return self.classes_[np.argmax(probabilities, axis=1)]
 
+    @per_target
     def predict_proba(self, X):
         """Posterior class probabilities given the modalities present in each row.
 
@@ -542,7 +549,9 @@ class BayesianNetworkFusionClassifier(
         self._check_estimators_have_proba("the network learns from predicted probabilities")
 
 
-class BayesianNetworkFusionRegressor(RegressorMixin, RegressorOutputsMixin, _BaseBayesianFusion):
+class BayesianNetworkFusionRegressor(
+    MultiTargetMixin, RegressorMixin, RegressorOutputsMixin, _BaseBayesianFusion
+):
     """Bayesian-network fusion regressor, predicting through a discretised target.
 
     One regressor per modality, trained on the rows where that modality is present,
@@ -732,8 +741,9 @@ class BayesianNetworkFusionRegressor(RegressorMixin, RegressorOutputsMixin, _Bas
         ----------
         X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
             The input table.
-        y : array-like of shape (n_samples,)
-            The continuous target.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            The continuous target; a 2-D ``y`` fits one model per target
+            (``predict`` then gives one column per target).
         sample_weight : array-like of shape (n_samples,) or None, default=None
             Row weights, passed to every modality's estimator and to the network.
 
@@ -742,6 +752,9 @@ class BayesianNetworkFusionRegressor(RegressorMixin, RegressorOutputsMixin, _Bas
         self : BayesianNetworkFusionRegressor
             The fitted regressor.
         """
+        if is_multi_target(y):
+            return self._fit_targets(X, y, sample_weight)
+        self._single_target()
         frame = self._check_fit_input(X)
         y = check_target(self, y, len(frame), classification=False)
         weights = check_sample_weight(sample_weight, len(y))
@@ -753,6 +766,7 @@ class BayesianNetworkFusionRegressor(RegressorMixin, RegressorOutputsMixin, _Bas
         self._build_network(pgmpy, frame, target_codes, target_states, outputs, present, weights)
         return self
 
+    @per_target
     def predict(self, X):
         """Predict the target: its posterior mean given the modalities present.
 

@@ -22,6 +22,7 @@ from ._common import (
     multimodal_tags,
     sample_weight_params,
 )
+from ._multitask import MultiTargetMixin, is_multi_target, per_target, single_target_only
 
 
 class _ModalityStack:
@@ -317,13 +318,18 @@ def _estimator_has(method):
     return check
 
 
+def _single_target_estimator_has(method):
+    has = _estimator_has(method)
+    return lambda self: single_target_only(self) and has(self)
+
+
 _EARLY_CONSTRAINTS = {
     **_STACK_CONSTRAINTS,
     "estimator": [HasMethods(["fit", "predict"]), None],
 }
 
 
-class EarlyFusionClassifier(ClassifierMixin, _BaseEarlyFusion):
+class EarlyFusionClassifier(MultiTargetMixin, ClassifierMixin, _BaseEarlyFusion):
     """Early-fusion classifier: one estimator on the concatenated modality features.
 
     Each modality is transformed by its own transformer (TF-IDF for text, one-hot and
@@ -435,8 +441,9 @@ class EarlyFusionClassifier(ClassifierMixin, _BaseEarlyFusion):
         ----------
         X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
             The input table.
-        y : array-like of shape (n_samples,)
-            Class labels (strings or numbers).
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Class labels (strings or numbers); a 2-D ``y`` fits one model per target
+            (``classes_`` is then a list, ``predict`` gives one column per target).
         sample_weight : array-like of shape (n_samples,) or None, default=None
             Row weights, passed to the classifier's fit.
 
@@ -445,6 +452,9 @@ class EarlyFusionClassifier(ClassifierMixin, _BaseEarlyFusion):
         self : EarlyFusionClassifier
             The fitted classifier.
         """
+        if is_multi_target(y):
+            return self._fit_targets(X, y, sample_weight)
+        self._single_target()
         frame = self._check_fit_input(X)
         y_encoded = encode_classes(self, y, len(frame))
         weights = combined_sample_weight(
@@ -452,6 +462,7 @@ class EarlyFusionClassifier(ClassifierMixin, _BaseEarlyFusion):
         )
         return self._fit_estimator(frame, y_encoded, weights)
 
+    @per_target
     def predict(self, X):
         """Predict class labels.
 
@@ -469,6 +480,7 @@ class EarlyFusionClassifier(ClassifierMixin, _BaseEarlyFusion):
         return self.classes_[self.estimator_.predict(features).astype(int)]
 
     @available_if(_estimator_has("predict_proba"))
+    @per_target
     def predict_proba(self, X):
         """Predict class probabilities.
 
@@ -485,7 +497,9 @@ class EarlyFusionClassifier(ClassifierMixin, _BaseEarlyFusion):
         features = self._features(X)
         return self.estimator_.predict_proba(features)
 
-    @available_if(_estimator_has("decision_function"))
+    @available_if(
+        lambda self: single_target_only(self) and _estimator_has("decision_function")(self)
+    )
     def decision_function(self, X):
         """Decision function of the classifier.
 
@@ -505,7 +519,7 @@ class EarlyFusionClassifier(ClassifierMixin, _BaseEarlyFusion):
         return LogisticRegression(C=3.0, max_iter=1000)
 
 
-class EarlyFusionRegressor(RegressorMixin, _BaseEarlyFusion):
+class EarlyFusionRegressor(MultiTargetMixin, RegressorMixin, _BaseEarlyFusion):
     """Early-fusion regressor: one estimator on the concatenated modality features.
 
     Parameters
@@ -593,8 +607,9 @@ class EarlyFusionRegressor(RegressorMixin, _BaseEarlyFusion):
         ----------
         X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
             The input table.
-        y : array-like of shape (n_samples,)
-            The continuous target.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            The continuous target; a 2-D ``y`` fits one model per target
+            (``predict`` then gives one column per target).
         sample_weight : array-like of shape (n_samples,) or None, default=None
             Row weights, passed to the regressor's fit.
 
@@ -603,10 +618,14 @@ class EarlyFusionRegressor(RegressorMixin, _BaseEarlyFusion):
         self : EarlyFusionRegressor
             The fitted regressor.
         """
+        if is_multi_target(y):
+            return self._fit_targets(X, y, sample_weight)
+        self._single_target()
         frame = self._check_fit_input(X)
         y = check_target(self, y, len(frame), classification=False)
         return self._fit_estimator(frame, y, check_sample_weight(sample_weight, len(y)))
 
+    @per_target
     def predict(self, X):
         """Predict the target.
 

@@ -15,6 +15,7 @@ from ._common import (
     encode_classes,
     sample_weight_params,
 )
+from ._multitask import MultiTargetMixin, is_multi_target, per_target
 from ._per_modality import (
     PER_MODALITY_CONSTRAINTS,
     BasePerModality,
@@ -114,7 +115,9 @@ def _weighted_mean(values, present, weights):
     return (active * filled).sum(axis=1) / np.where(total > 0, total, np.nan)
 
 
-class LateFusionClassifier(ClassifierMixin, ClassifierOutputsMixin, _BaseLateFusion):
+class LateFusionClassifier(
+    MultiTargetMixin, ClassifierMixin, ClassifierOutputsMixin, _BaseLateFusion
+):
     """Late-fusion classifier: one classifier per modality, probabilities combined.
 
     Each modality's columns go through the modality's transformer and its own
@@ -251,8 +254,9 @@ class LateFusionClassifier(ClassifierMixin, ClassifierOutputsMixin, _BaseLateFus
         ----------
         X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
             The input table.
-        y : array-like of shape (n_samples,)
-            Class labels (strings or numbers).
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Class labels (strings or numbers); a 2-D ``y`` fits one model per target
+            (``classes_`` is then a list, ``predict`` gives one column per target).
         sample_weight : array-like of shape (n_samples,) or None, default=None
             Row weights, passed to every modality's estimator and to the combiner.
 
@@ -261,6 +265,9 @@ class LateFusionClassifier(ClassifierMixin, ClassifierOutputsMixin, _BaseLateFus
         self : LateFusionClassifier
             The fitted classifier.
         """
+        if is_multi_target(y):
+            return self._fit_targets(X, y, sample_weight)
+        self._single_target()
         frame = self._check_fit_input(X)
         y_encoded = encode_classes(self, y, len(frame))
         weights = combined_sample_weight(
@@ -274,6 +281,7 @@ class LateFusionClassifier(ClassifierMixin, ClassifierOutputsMixin, _BaseLateFus
         self._fit_combiner(out_of_fold, present, y_encoded, weights)
         return self
 
+    @per_target
     def predict(self, X):
         """Predict class labels.
 
@@ -290,6 +298,7 @@ class LateFusionClassifier(ClassifierMixin, ClassifierOutputsMixin, _BaseLateFus
         probabilities = self._combine(*self._modality_predictions(X))
         return self.classes_[np.argmax(probabilities, axis=1)]
 
+    @per_target
     def predict_proba(self, X):
         """Predict class probabilities.
 
@@ -370,7 +379,9 @@ def _fill_rows_without_modalities(combined, fallback):
     return combined
 
 
-class LateFusionRegressor(RegressorMixin, RegressorOutputsMixin, _BaseLateFusion):
+class LateFusionRegressor(
+    MultiTargetMixin, RegressorMixin, RegressorOutputsMixin, _BaseLateFusion
+):
     """Late-fusion regressor: one regressor per modality, predictions combined.
 
     Parameters
@@ -480,8 +491,9 @@ class LateFusionRegressor(RegressorMixin, RegressorOutputsMixin, _BaseLateFusion
         ----------
         X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
             The input table.
-        y : array-like of shape (n_samples,)
-            The continuous target.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            The continuous target; a 2-D ``y`` fits one model per target
+            (``predict`` then gives one column per target).
         sample_weight : array-like of shape (n_samples,) or None, default=None
             Row weights, passed to every modality's estimator and to the combiner.
 
@@ -490,6 +502,9 @@ class LateFusionRegressor(RegressorMixin, RegressorOutputsMixin, _BaseLateFusion
         self : LateFusionRegressor
             The fitted regressor.
         """
+        if is_multi_target(y):
+            return self._fit_targets(X, y, sample_weight)
+        self._single_target()
         frame = self._check_fit_input(X)
         y = check_target(self, y, len(frame), classification=False)
         weights = check_sample_weight(sample_weight, len(y))
@@ -498,6 +513,7 @@ class LateFusionRegressor(RegressorMixin, RegressorOutputsMixin, _BaseLateFusion
         self._fit_combiner(out_of_fold, present, y, weights)
         return self
 
+    @per_target
     def predict(self, X):
         """Predict the target.
 

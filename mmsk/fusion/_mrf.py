@@ -30,6 +30,7 @@ from ._mrf_model import (
     partial_correlations,
     star_edges,
 )
+from ._multitask import MultiTargetMixin, is_multi_target, per_target
 from ._per_modality import (
     PER_MODALITY_CONSTRAINTS,
     BasePerModality,
@@ -151,7 +152,7 @@ def _gaussian_edges(partial, names):
 
 
 class MarkovRandomFieldFusionClassifier(
-    ClassifierMixin, ClassifierOutputsMixin, _BaseMarkovFusion
+    MultiTargetMixin, ClassifierMixin, ClassifierOutputsMixin, _BaseMarkovFusion
 ):
     """Markov-random-field fusion classifier: an undirected model of the modalities.
 
@@ -317,8 +318,9 @@ class MarkovRandomFieldFusionClassifier(
         ----------
         X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
             The input table.
-        y : array-like of shape (n_samples,)
-            Class labels (strings or numbers).
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Class labels (strings or numbers); a 2-D ``y`` fits one model per target
+            (``classes_`` is then a list, ``predict`` gives one column per target).
         sample_weight : array-like of shape (n_samples,) or None, default=None
             Row weights, passed to every modality's estimator and to the field.
 
@@ -327,6 +329,9 @@ class MarkovRandomFieldFusionClassifier(
         self : MarkovRandomFieldFusionClassifier
             The fitted classifier.
         """
+        if is_multi_target(y):
+            return self._fit_targets(X, y, sample_weight)
+        self._single_target()
         frame = self._check_fit_input(X)
         y_encoded = encode_classes(self, y, len(frame))
         weights = check_sample_weight(sample_weight, len(y_encoded))
@@ -342,6 +347,7 @@ class MarkovRandomFieldFusionClassifier(
             self._fit_discrete(y_encoded, target_states, outputs, present, weights)
         return self
 
+    @per_target
     def predict(self, X):
         """Predict class labels: the most probable class under the posterior.
 
@@ -358,6 +364,7 @@ class MarkovRandomFieldFusionClassifier(
         probabilities = self.predict_proba(X)
         return self.classes_[np.argmax(probabilities, axis=1)]
 
+    @per_target
     def predict_proba(self, X):
         """Posterior class probabilities given the modalities present in each row.
 
@@ -439,7 +446,9 @@ class MarkovRandomFieldFusionClassifier(
         return float(max((t.flat[np.argmax(np.abs(t))] for t in tables), key=abs))
 
 
-class MarkovRandomFieldFusionRegressor(RegressorMixin, RegressorOutputsMixin, _BaseMarkovFusion):
+class MarkovRandomFieldFusionRegressor(
+    MultiTargetMixin, RegressorMixin, RegressorOutputsMixin, _BaseMarkovFusion
+):
     """Markov-random-field fusion regressor: an undirected model of the modalities.
 
     One regressor per modality, trained on the rows where that modality is present,
@@ -585,8 +594,9 @@ class MarkovRandomFieldFusionRegressor(RegressorMixin, RegressorOutputsMixin, _B
         ----------
         X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
             The input table.
-        y : array-like of shape (n_samples,)
-            The continuous target.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            The continuous target; a 2-D ``y`` fits one model per target
+            (``predict`` then gives one column per target).
         sample_weight : array-like of shape (n_samples,) or None, default=None
             Row weights, passed to every modality's estimator and to the field.
 
@@ -595,6 +605,9 @@ class MarkovRandomFieldFusionRegressor(RegressorMixin, RegressorOutputsMixin, _B
         self : MarkovRandomFieldFusionRegressor
             The fitted regressor.
         """
+        if is_multi_target(y):
+            return self._fit_targets(X, y, sample_weight)
+        self._single_target()
         frame = self._check_fit_input(X)
         y = check_target(self, y, len(frame), classification=False)
         weights = check_sample_weight(sample_weight, len(y))
@@ -609,6 +622,7 @@ class MarkovRandomFieldFusionRegressor(RegressorMixin, RegressorOutputsMixin, _B
             self._fit_discrete(codes, states, outputs, present, weights)
         return self
 
+    @per_target
     def predict(self, X):
         """Predict the target: its posterior mean given the modalities present.
 

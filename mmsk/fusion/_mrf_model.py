@@ -15,12 +15,14 @@ Neither knows about modalities or estimators: nodes are integer positions.
 """
 
 import itertools
+import warnings
 
 import numpy as np
 from scipy import linalg
 from scipy.optimize import minimize
 from scipy.special import log_softmax, logsumexp
 from sklearn.covariance import graphical_lasso
+from sklearn.exceptions import ConvergenceWarning
 
 #: Largest joint state space fitted by exact likelihood and enumerated at inference.
 MAX_EXACT_STATES = 1 << 18
@@ -61,12 +63,43 @@ def sparse_covariance(covariance, alpha, max_iter=100):
     if len(correlation) == 1:
         sparse, precision, n_iter = correlation, np.ones((1, 1)), 0
     else:
-        # The default inner tolerance (1e-4) leaves small problems, a 2 x 2 negative
-        # correlation among them, short of the optimum and unconverged.
-        sparse, precision, n_iter = graphical_lasso(
-            correlation, alpha=alpha, max_iter=max_iter, enet_tol=1e-6, return_n_iter=True
-        )
+        sparse, precision, n_iter = _solve_graphical_lasso(correlation, alpha, max_iter)
     return sparse * np.outer(scale, scale), precision / np.outer(scale, scale), n_iter
+
+
+def _solve_graphical_lasso(correlation, alpha, max_iter):
+    """The graphical lasso by coordinate descent, or by LARS where that does not converge.
+
+    Coordinate descent stalls on some small, nearly singular problems (two predictions
+    correlated at 0.98 with a third) that LARS solves in a few steps; LARS in turn
+    fails on others. The first that converges wins; failing both, coordinate
+    descent's result is kept with its ConvergenceWarning.
+    """
+    # The default inner tolerance (1e-4) leaves small problems, a 2 x 2 negative
+    # correlation among them, short of the optimum.
+    options = {"alpha": alpha, "max_iter": max_iter, "enet_tol": 1e-5, "return_n_iter": True}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        try:
+            result = graphical_lasso(correlation, mode="cd", **options)
+        except FloatingPointError:
+            result = None
+    stalled = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    if result is not None and not stalled:
+        return result
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            return graphical_lasso(correlation, mode="lars", **options)
+    except (FloatingPointError, ConvergenceWarning):
+        if result is None:
+            raise ValueError(
+                "The graphical lasso failed on a nearly singular covariance of the "
+                f"modalities' predictions (alpha={alpha}); increase alpha."
+            ) from None
+    for warning in stalled:
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return result
 
 
 def partial_correlations(precision):

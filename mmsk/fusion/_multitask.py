@@ -20,7 +20,7 @@ import tempfile
 import numpy as np
 import pandas as pd
 from sklearn.base import clone, is_classifier
-from sklearn.metrics import accuracy_score, r2_score
+from sklearn.metrics import r2_score
 
 from .._validation import check_target
 
@@ -59,7 +59,7 @@ def split_targets(estimator, y, n_samples, *, classification):
     ValueError
         When a column is invalid; the message names the column.
     """
-    frame = y if isinstance(y, pd.DataFrame) else pd.DataFrame(np.asarray(y, dtype=object))
+    frame = y if isinstance(y, pd.DataFrame) else pd.DataFrame(np.asarray(y))
     if isinstance(y, pd.DataFrame):
         names = [str(column) for column in frame.columns]
     else:
@@ -76,9 +76,7 @@ def split_targets(estimator, y, n_samples, *, classification):
     )
     columns = []
     for position, (name, is_class) in enumerate(zip(names, kinds)):
-        values = frame.iloc[:, position]
-        if not is_class:
-            values = values.infer_objects()
+        values = frame.iloc[:, position].infer_objects()
         try:
             columns.append(
                 check_target(estimator, values.to_numpy(), n_samples, classification=is_class)
@@ -91,8 +89,8 @@ def split_targets(estimator, y, n_samples, *, classification):
 def per_target(method):
     """Make a prediction method answer one output per target after a multi-target fit.
 
-    ``predict`` stacks the targets' predictions as columns; the probability and
-    decision methods return a list with one array per target.
+    ``predict`` stacks the targets' predictions as columns; the probability methods
+    return a list with one array per target.
     """
 
     @functools.wraps(method)
@@ -101,9 +99,9 @@ def per_target(method):
         if models is None:
             return method(self, X, *args, **kwargs)
         outputs = [getattr(model, method.__name__)(X, *args, **kwargs) for model in models]
-        if method.__name__ != "predict":
-            return outputs
-        return _stack_columns(outputs)
+        if method.__name__ == "predict":
+            return _stack_columns(outputs)
+        return outputs
 
     return wrapper
 
@@ -139,16 +137,20 @@ class MultiOutputMixin:
         if getattr(self, "n_outputs_", 1) == 1:
             return super().score(X, y, sample_weight=sample_weight)
         predictions = self.predict(X)
-        truth = y.to_numpy() if isinstance(y, pd.DataFrame) else np.asarray(y)
-        metric = accuracy_score if is_classifier(self) else r2_score
-        return float(
-            np.mean(
-                [
-                    metric(truth[:, t], predictions[:, t], sample_weight=sample_weight)
-                    for t in range(predictions.shape[1])
-                ]
-            )
-        )
+        if isinstance(predictions, pd.DataFrame):
+            predictions = predictions.to_numpy(dtype=object)
+        truth = y.to_numpy(dtype=object) if isinstance(y, pd.DataFrame) else np.asarray(y)
+        scores = [
+            self._target_score(truth[:, t], predictions[:, t], sample_weight)
+            for t in range(predictions.shape[1])
+        ]
+        return float(np.mean(scores))
+
+    def _target_score(self, truth, predicted, sample_weight):
+        if is_classifier(self):
+            # Labels compared as values: an object column may mix int and numpy ints.
+            return float(np.average(truth == predicted, weights=sample_weight))
+        return r2_score(truth.astype(float), predicted.astype(float), sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -211,3 +213,12 @@ class MultiTargetMixin(MultiOutputMixin):
     def _single_target(self):
         self.target_models_ = None
         self.n_outputs_ = 1
+
+
+def single_target_only(fitted):
+    """``available_if`` condition: a method that exists only after a single-target fit.
+
+    ``decision_function`` has no multi-output convention in scikit-learn (neither has
+    ``MultiOutputClassifier``), so a multi-target model does not offer it.
+    """
+    return getattr(fitted, "target_models_", None) is None

@@ -9,11 +9,14 @@ fitted or used, so that ``import mmsk`` does not need them.
 import copy
 import os
 from contextlib import contextmanager
+from itertools import accumulate
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_random_state
 from sklearn_compat.base import _fit_context
@@ -23,6 +26,7 @@ from .._blocks import fit_blocks, transform_blocks
 from .._utils import import_optional
 from .._validation import check_sample_weight, check_target
 from ._common import combined_sample_weight, encode_classes, multimodal_tags
+from ._multitask import MultiOutputMixin, _stack_columns, is_multi_target, split_targets
 
 FUSIONS = (
     "concat",
@@ -84,6 +88,7 @@ _NEURAL_CONSTRAINTS = {
     "train_split": [Interval(Real, 0, 1, closed="neither"), callable, None],
     "net_params": [dict, None],
     "device": [str],
+    "task_weights": [dict, list, None],
     "memory": [None, str, os.PathLike, HasMethods(["cache"])],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
@@ -91,11 +96,80 @@ _NEURAL_CONSTRAINTS = {
 
 
 class _BaseNeuralFusion(ModalityComposition):
-    """Data preparation, network construction and training shared by both tasks."""
+    """Data preparation, network construction and training shared by every task."""
+
+    # ------------------------------------------------------------------ targets
+
+    def _single_target(self, y):
+        """Record a fit on one target: ``n_outputs_``, ``target_names_``, task_weights."""
+        self._codings = None
+        self.n_outputs_ = 1
+        self.target_names_ = [_target_name(y)]
+        check_task_weights(self.task_weights, self.target_names_)
+
+    def _fit_targets(self, frame, columns, names, classification, sample_weight, class_weight):
+        """Train one head per target on the shared fused representation.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The validated input table.
+        columns : list of ndarray of shape (n_samples,)
+            The validated targets (from :func:`split_targets`).
+        names : list of str
+            Their names.
+        classification : list of bool
+            Whether each target holds class labels.
+        sample_weight : array-like of shape (n_samples,) or None
+            Row weights.
+        class_weight : dict, list, "balanced" or None
+            Class weights of the classification targets; see :func:`class_weights`.
+
+        Returns
+        -------
+        self : estimator instance
+        """
+        self.target_names_ = list(names)
+        self.n_outputs_ = len(names)
+        task_weights = check_task_weights(self.task_weights, self.target_names_)
+        owner = type(self).__name__
+        coded = [
+            code_target(owner, name, column, is_class)
+            for name, column, is_class in zip(names, columns, classification)
+        ]
+        self._codings = [coding for coding, _ in coded]
+        encoded = [values for _, values in coded]
+        weights = target_weights(sample_weight, self._codings, encoded, class_weight)
+        labels = [values for coding, values in coded if coding.classes is not None]
+        return self._fit_network(
+            frame,
+            np.column_stack(encoded).astype(np.float32),
+            weights,
+            [coding.n_classes for coding in self._codings],
+            labels[0] if labels else None,
+            task_weights,
+        )
+
+    def _several_targets(self):
+        check_is_fitted(self, "net_")
+        return getattr(self, "_codings", None) is not None
+
+    def _target_outputs(self, X):
+        """The network's outputs for ``X``, one array per target."""
+        outputs = self._network_output(X)
+        stops = list(accumulate(coding.width for coding in self._codings))
+        return np.split(outputs, stops[:-1], axis=1)
 
     # ------------------------------------------------------------------ fitting
 
-    def _fit_network(self, frame, target, sample_weight, n_outputs, split_y):
+    def _fit_network(self, frame, target, sample_weight, outputs, split_y, task_weights=None):
+        """Fit the transformers and train the network.
+
+        ``outputs`` is the width of the one head (a single target), or the number of
+        classes of each target (None for a regression target) for one head per target,
+        whose losses are weighted by ``task_weights``. ``split_y`` stratifies a
+        validation split when given.
+        """
         torch, nn_modules, training = _import_torch()
         frame, modalities = self._resolve_modalities(frame)
         blocks = self._fit_blocks(frame, modalities)
@@ -107,7 +181,8 @@ class _BaseNeuralFusion(ModalityComposition):
                 (name, self._build_encoder(nn_modules, name, block))
                 for name, block in blocks.items()
             ]
-            net = self._build_net(torch, nn_modules, training, encoders, n_outputs, seed)
+            targets = self._target_params(torch, nn_modules, outputs, task_weights, split_y, seed)
+            net = self._build_net(torch, nn_modules, training, encoders, targets, seed)
             dataset = training.BlockDataset(
                 blocks,
                 present,
@@ -188,25 +263,35 @@ class _BaseNeuralFusion(ModalityComposition):
                 )
         return encoders
 
-    def _build_net(self, torch, nn_modules, training, encoders, n_outputs, seed):
+    def _target_params(self, torch, nn_modules, outputs, task_weights, split_y, seed):
+        """The skorch parameters that depend on the targets: heads, loss, split."""
+        if isinstance(outputs, Integral):
+            n_outputs, criterion = outputs, self._criterion(torch)
+        else:
+            n_outputs = [1 if n_classes is None else n_classes for n_classes in outputs]
+            criterion = nn_modules.MultiTaskLoss(outputs, task_weights, self.target_names_)
+        return {
+            "module__n_outputs": n_outputs,
+            "criterion": criterion,
+            "train_split": self._train_split(seed, stratified=split_y is not None),
+        }
+
+    def _build_net(self, torch, nn_modules, training, encoders, target_params, seed):
         if self.fusion == "attention":
             _check_heads("the attention fusion", self.embedding_dim, parameter="embedding_dim")
         params = {
             "module__blocks": encoders,
             "module__fusion": self.fusion,
-            "module__n_outputs": n_outputs,
             "module__embedding_dim": self.embedding_dim,
             "module__hidden_units": self.hidden_units,
             "module__dropout": self.dropout,
             "module__modality_dropout": self.modality_dropout,
             "module__auxiliary_heads": self.auxiliary_weight > 0,
-            "criterion": self._criterion(torch),
             "optimizer": self._optimizer_class(torch),
             "lr": self.lr,
             "max_epochs": self.max_epochs,
             "batch_size": self.batch_size,
             "callbacks": copy.deepcopy(self.callbacks),
-            "train_split": self._train_split(seed),
             "iterator_train": training.BatchIterator,
             "iterator_valid": training.BatchIterator,
             "iterator_train__shuffle": True,
@@ -219,6 +304,7 @@ class _BaseNeuralFusion(ModalityComposition):
         }
         if self.weight_decay:
             params["optimizer__weight_decay"] = self.weight_decay
+        params.update(target_params)
         params.update(self.net_params or {})
         return training.FusionNet(nn_modules.MultimodalNetwork, **params)
 
@@ -229,14 +315,12 @@ class _BaseNeuralFusion(ModalityComposition):
             self.optimizer
         ]
 
-    def _train_split(self, seed):
+    def _train_split(self, seed, stratified):
         if not isinstance(self.train_split, Real) or isinstance(self.train_split, bool):
             return self.train_split
         from skorch.dataset import ValidSplit
 
-        return ValidSplit(
-            self.train_split, stratified=self._stratified_split, random_state=seed % 2**31
-        )
+        return ValidSplit(self.train_split, stratified=stratified, random_state=seed % 2**31)
 
     # --------------------------------------------------------------- predicting
 
@@ -302,6 +386,232 @@ class _BaseNeuralFusion(ModalityComposition):
         tags = multimodal_tags(super().__sklearn_tags__())
         tags.non_deterministic = False
         return tags
+
+
+class TargetCoding:
+    """How one target is encoded for its head and decoded from the head's outputs.
+
+    Parameters
+    ----------
+    name : str
+        The target's name.
+    classes : ndarray or None, default=None
+        The labels of a classification target; None for a regression target.
+    mean, scale : float, default=0.0, 1.0
+        The standardisation of a regression target.
+    """
+
+    def __init__(self, name, classes=None, mean=0.0, scale=1.0):
+        self.name = name
+        self.classes = classes
+        self.mean = mean
+        self.scale = scale
+
+    @property
+    def n_classes(self):
+        """The number of classes, or None for a regression target."""
+        return None if self.classes is None else len(self.classes)
+
+    @property
+    def width(self):
+        """The number of outputs of the target's head."""
+        return 1 if self.classes is None else len(self.classes)
+
+    def decode(self, outputs):
+        """Labels (the most probable class) or values in the target's units."""
+        if self.classes is None:
+            return outputs[:, 0] * self.scale + self.mean
+        return self.classes[np.argmax(outputs, axis=1)]
+
+
+def code_target(owner, name, column, classification):
+    """The coding of a validated target and the target encoded for the network.
+
+    Returns
+    -------
+    coding : TargetCoding
+    encoded : ndarray of shape (n_samples,)
+        Class indices, or the standardised values.
+    """
+    if not classification:
+        mean, scale = float(column.mean()), float(column.std())
+        scale = scale if scale > 0 else 1.0
+        return TargetCoding(name, mean=mean, scale=scale), (column - mean) / scale
+    encoder = LabelEncoder()
+    encoded = encoder.fit_transform(native_labels(column))
+    if len(encoder.classes_) < 2:
+        raise ValueError(
+            f"Target column {name!r} of y has only one class "
+            f"({encoder.classes_.tolist()[0]!r}): {owner} needs at least two classes in "
+            "every classification target. Drop that column from y."
+        )
+    return TargetCoding(name, classes=encoder.classes_), encoded
+
+
+def native_labels(labels):
+    """Labels of dtype object that are all numbers or booleans, in their own dtype.
+
+    A 2-D ``y`` is split into columns through an object array; without this, integer
+    labels would come back from ``predict`` as objects.
+    """
+    if labels.dtype != object:
+        return labels
+    inferred = pd.Series(labels).infer_objects()
+    return inferred.to_numpy() if inferred.dtype.kind in "biuf" else labels
+
+
+def _target_name(y):
+    if isinstance(y, pd.Series) and y.name is not None:
+        return str(y.name)
+    if isinstance(y, pd.DataFrame) and y.shape[1] == 1:
+        return str(y.columns[0])
+    return "target_0"
+
+
+def check_task_weights(task_weights, names):
+    """Validate ``task_weights`` against the targets' names.
+
+    Parameters
+    ----------
+    task_weights : dict, list or None
+        A dict mapping target names to weights (others get 1.0), a list with one
+        weight per target, or None for equal weights.
+    names : list of str
+        The targets' names.
+
+    Returns
+    -------
+    weights : list of float
+        One weight per target, in the order of ``names``.
+    """
+    if task_weights is None:
+        return [1.0] * len(names)
+    if isinstance(task_weights, dict):
+        by_name = {str(key): value for key, value in task_weights.items()}
+        unknown = [key for key in by_name if key not in names]
+        if unknown:
+            raise ValueError(
+                f"task_weights names targets {unknown} that are not targets of y; the "
+                f"targets are {names}."
+            )
+        values = [by_name.get(name, 1.0) for name in names]
+    else:
+        values = list(task_weights)
+        if len(values) != len(names):
+            raise ValueError(
+                f"task_weights has {len(values)} weights, but y has {len(names)} "
+                f"target(s) {names}; give one weight per target or a dict keyed by "
+                "target name."
+            )
+    weights = [_task_weight(name, value) for name, value in zip(names, values)]
+    if not any(weights):
+        raise ValueError(
+            "task_weights gives every target a weight of 0, so nothing would be learned; "
+            "give at least one target a positive weight."
+        )
+    return weights
+
+
+def _task_weight(name, value):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+        raise ValueError(f"task_weights[{name!r}] must be a number; got {value!r}.")
+    if not (np.isfinite(value) and value >= 0):
+        raise ValueError(
+            f"task_weights[{name!r}] must be a finite non-negative number; got {value!r}."
+        )
+    return float(value)
+
+
+def class_weights(class_weight, codings):
+    """The class weight of each target from the ``class_weight`` of several targets.
+
+    ``class_weight`` is None, ``"balanced"`` (every classification target), a list
+    with one entry per target (a dict keyed by labels, ``"balanced"`` or None; None
+    for regression targets) or a dict keyed by target name (targets not named get
+    none).
+
+    Returns
+    -------
+    specs : list
+        One class-weight specification (or None) per target.
+    """
+    names = [coding.name for coding in codings]
+    if class_weight is None:
+        return [None] * len(codings)
+    if isinstance(class_weight, str):
+        return [class_weight if coding.classes is not None else None for coding in codings]
+    if isinstance(class_weight, dict):
+        by_name = {str(key): value for key, value in class_weight.items()}
+        unknown = [key for key in class_weight if str(key) not in names]
+        if unknown:
+            raise ValueError(
+                f"class_weight has keys {unknown} that are not target names {names}: with "
+                "several targets (or a multi-task model), class_weight must be None, "
+                "'balanced', a list with one entry per target, or a dict keyed by target "
+                "name whose values are dicts keyed by labels or 'balanced'."
+            )
+        specs = [by_name.get(name) for name in names]
+    else:
+        specs = list(class_weight)
+        if len(specs) != len(codings):
+            raise ValueError(
+                f"class_weight has {len(specs)} entries, but y has {len(codings)} "
+                f"targets {names}; give one entry (a dict, 'balanced' or None) per target."
+            )
+    for coding, spec in zip(codings, specs):
+        _check_class_weight_entry(coding, spec)
+    return specs
+
+
+def _check_class_weight_entry(coding, spec):
+    if spec is None:
+        return
+    if coding.classes is None:
+        raise ValueError(
+            f"class_weight gives weights to target {coding.name!r}, which is a regression "
+            "target; give None for it."
+        )
+    if not (isinstance(spec, dict) or spec == "balanced"):
+        raise ValueError(
+            f"class_weight of target {coding.name!r} must be a dict keyed by its labels, "
+            f"'balanced' or None; got {spec!r}."
+        )
+
+
+def target_weights(sample_weight, codings, encoded, class_weight):
+    """Row weights of the losses: per row, or per row and target with class weights.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_samples,) or (n_samples, n_targets), or None
+    """
+    n_samples = len(encoded[0])
+    weights = check_sample_weight(sample_weight, n_samples)
+    specs = class_weights(class_weight, codings)
+    if all(spec is None for spec in specs):
+        return weights
+    columns = []
+    for coding, values, spec in zip(codings, encoded, specs):
+        try:
+            column = combined_sample_weight(None, values, spec, coding.classes)
+        except ValueError as error:
+            raise ValueError(f"class_weight of target {coding.name!r}: {error}") from None
+        columns.append(np.ones(n_samples) if column is None else column)
+    matrix = np.column_stack(columns)
+    return matrix if weights is None else matrix * weights[:, None]
+
+
+def softmax(logits):
+    """Row-wise softmax of an array of logits."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    probabilities = np.exp(shifted)
+    return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+
+def log_softmax(logits):
+    """Row-wise logarithm of the softmax of an array of logits."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 def _is_torch_module(value):
@@ -451,7 +761,8 @@ _COMMON_ATTRIBUTES = """    net_ : skorch.NeuralNet
         The fitted skorch net; ``net_.module_`` is the PyTorch network.
     history_ : skorch.History
         ``net_.history``: per epoch ``train_loss``, ``valid_loss`` (with a validation
-        split) and ``dur``.
+        split) and ``dur``; with several targets also each target's unweighted loss,
+        ``"{target}_train_loss"`` (and ``"{target}_valid_loss"``).
     module_ : torch.nn.Module
         The fitted network.
     n_iter_ : int
@@ -471,10 +782,23 @@ _COMMON_ATTRIBUTES = """    net_ : skorch.NeuralNet
     n_features_in_ : int
         Number of input columns.
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Input column names, when ``X`` had string column names."""
+        Input column names, when ``X`` had string column names.
+    n_outputs_ : int
+        Number of targets.
+    target_names_ : list of str
+        The targets' names: the column names of a DataFrame ``y`` (or the name of a
+        Series), else ``"target_0"``, ``"target_1"``, ..."""
+
+_TASK_WEIGHTS_PARAMETER = """    task_weights : dict, list or None, default=None
+        With several targets, the weight of each target's loss in the sum the network
+        minimises: a dict mapping target names (see ``target_names_``) to
+        non-negative weights, targets not named weighing 1.0, or a list with one
+        weight per target in column order; None weighs every target 1.0. A target of
+        weight 0 does not train its head. With a single target it is only
+        validated."""
 
 
-class NeuralFusionClassifier(ClassifierMixin, _BaseNeuralFusion):
+class NeuralFusionClassifier(MultiOutputMixin, ClassifierMixin, _BaseNeuralFusion):
     __doc__ = f"""Neural-fusion classifier: per-modality encoders fused in one network.
 
     Each modality's columns are transformed by the modality's transformer, encoded by
@@ -483,18 +807,26 @@ class NeuralFusionClassifier(ClassifierMixin, _BaseNeuralFusion):
     with cross-entropy through skorch. A modality missing in a row is replaced by a
     learned placeholder embedding.
 
+    A 2-D ``y`` (several targets) keeps one fused representation and gives it one
+    classification head per target, each with its own classes; the loss is the sum of
+    the targets' cross-entropies weighted by ``task_weights``.
+
     Needs torch and skorch (``pip install "mmsk[neural]"``).
 
     Parameters
     ----------
 {_COMMON_PARAMETERS}
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes, applied as per-row weights of the loss.
+    class_weight : dict, list, "balanced" or None, default=None
+        Weights of the classes, applied as per-row weights of the loss. With several
+        targets: ``"balanced"`` balances each target's classes in its own loss; a list
+        gives one entry (a dict keyed by that target's labels, ``"balanced"`` or None)
+        per target, and a dict keyed by target name does the same by name.
+{_TASK_WEIGHTS_PARAMETER}
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels.
+    classes_ : ndarray of shape (n_classes,) or list of ndarray
+        The class labels; with several targets, a list with the labels of each.
 {_COMMON_ATTRIBUTES}
 
     See Also
@@ -528,9 +860,8 @@ class NeuralFusionClassifier(ClassifierMixin, _BaseNeuralFusion):
 
     _parameter_constraints = {
         **_NEURAL_CONSTRAINTS,
-        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "class_weight": [dict, list, StrOptions({"balanced"}), None],
     }
-    _stratified_split = True
 
     def __init__(
         self,
@@ -555,6 +886,7 @@ class NeuralFusionClassifier(ClassifierMixin, _BaseNeuralFusion):
         net_params=None,
         device="auto",
         class_weight=None,
+        task_weights=None,
         memory=None,
         random_state=None,
         verbose=0,
@@ -579,6 +911,7 @@ class NeuralFusionClassifier(ClassifierMixin, _BaseNeuralFusion):
         self.net_params = net_params
         self.device = device
         self.class_weight = class_weight
+        self.task_weights = task_weights
         self.memory = memory
         self.random_state = random_state
         self.verbose = verbose
@@ -591,8 +924,9 @@ class NeuralFusionClassifier(ClassifierMixin, _BaseNeuralFusion):
         ----------
         X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
             The input table.
-        y : array-like of shape (n_samples,)
-            Class labels (strings or numbers).
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Class labels (strings or numbers); a 2-D ``y`` (a DataFrame or an array
+            with two or more columns) trains one head per target.
         sample_weight : array-like of shape (n_samples,) or None, default=None
             Row weights of the loss.
 
@@ -602,6 +936,20 @@ class NeuralFusionClassifier(ClassifierMixin, _BaseNeuralFusion):
             The fitted classifier.
         """
         frame = self._check_fit_input(X)
+        if is_multi_target(y):
+            columns, names = split_targets(self, y, len(frame), classification=True)
+            classification = [True] * len(columns)
+            self._fit_targets(
+                frame, columns, names, classification, sample_weight, self.class_weight
+            )
+            self.classes_ = [coding.classes for coding in self._codings]
+            return self
+        self._single_target(y)
+        if isinstance(self.class_weight, list):
+            raise ValueError(
+                "class_weight is a list (one entry per target), but y has a single target; "
+                "pass a dict keyed by labels, 'balanced' or None."
+            )
         y_encoded = encode_classes(self, y, len(frame))
         weights = combined_sample_weight(
             sample_weight, y_encoded, self.class_weight, self.classes_
@@ -623,9 +971,12 @@ class NeuralFusionClassifier(ClassifierMixin, _BaseNeuralFusion):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels, from ``classes_``.
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Predicted labels, from ``classes_``; one column per target.
         """
+        if self._several_targets():
+            outputs = self._target_outputs(X)
+            return _stack_columns([c.decode(o) for c, o in zip(self._codings, outputs)])
         logits = self._network_output(X)
         return self.classes_[np.argmax(logits, axis=1)]
 
@@ -639,13 +990,13 @@ class NeuralFusionClassifier(ClassifierMixin, _BaseNeuralFusion):
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Columns follow ``classes_``.
+        proba : ndarray of shape (n_samples, n_classes) or list of ndarray
+            Columns follow ``classes_``; with several targets, one array of shape
+            ``(n_samples, n_classes_t)`` per target.
         """
-        logits = self._network_output(X)
-        logits -= logits.max(axis=1, keepdims=True)
-        probabilities = np.exp(logits)
-        return probabilities / probabilities.sum(axis=1, keepdims=True)
+        if self._several_targets():
+            return [softmax(logits) for logits in self._target_outputs(X)]
+        return softmax(self._network_output(X))
 
     def predict_log_proba(self, X):
         """Predict the logarithm of class probabilities.
@@ -657,15 +1008,16 @@ class NeuralFusionClassifier(ClassifierMixin, _BaseNeuralFusion):
 
         Returns
         -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Columns follow ``classes_``.
+        log_proba : ndarray of shape (n_samples, n_classes) or list of ndarray
+            Columns follow ``classes_``; with several targets, one array of shape
+            ``(n_samples, n_classes_t)`` per target.
         """
-        logits = self._network_output(X)
-        logits -= logits.max(axis=1, keepdims=True)
-        return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        if self._several_targets():
+            return [log_softmax(logits) for logits in self._target_outputs(X)]
+        return log_softmax(self._network_output(X))
 
 
-class NeuralFusionRegressor(RegressorMixin, _BaseNeuralFusion):
+class NeuralFusionRegressor(MultiOutputMixin, RegressorMixin, _BaseNeuralFusion):
     __doc__ = f"""Neural-fusion regressor: per-modality encoders fused in one network.
 
     Each modality's columns are transformed by the modality's transformer, encoded by
@@ -674,19 +1026,26 @@ class NeuralFusionRegressor(RegressorMixin, _BaseNeuralFusion):
     squared error on standardised targets through skorch. A modality missing in a row
     is replaced by a learned placeholder embedding.
 
+    A 2-D ``y`` (several targets) keeps one fused representation and gives it one
+    output per target: each target is standardised on its own, the loss is the sum of
+    the targets' squared errors weighted by ``task_weights``, and each prediction comes
+    back in its target's units.
+
     Needs torch and skorch (``pip install "mmsk[neural]"``).
 
     Parameters
     ----------
 {_COMMON_PARAMETERS}
+{_TASK_WEIGHTS_PARAMETER}
 
     Attributes
     ----------
 {_COMMON_ATTRIBUTES}
-    target_mean_ : float
-        Mean of the training target, added back to the predictions.
-    target_scale_ : float
-        Standard deviation of the training target (1 for a constant target).
+    target_mean_ : float or ndarray of shape (n_targets,)
+        Mean of the training target (of each target), added back to the predictions.
+    target_scale_ : float or ndarray of shape (n_targets,)
+        Standard deviation of the training target (of each target; 1 for a constant
+        one).
 
     See Also
     --------
@@ -705,7 +1064,6 @@ class NeuralFusionRegressor(RegressorMixin, _BaseNeuralFusion):
     """
 
     _parameter_constraints = dict(_NEURAL_CONSTRAINTS)
-    _stratified_split = False
 
     def __init__(
         self,
@@ -729,6 +1087,7 @@ class NeuralFusionRegressor(RegressorMixin, _BaseNeuralFusion):
         train_split=None,
         net_params=None,
         device="auto",
+        task_weights=None,
         memory=None,
         random_state=None,
         verbose=0,
@@ -752,6 +1111,7 @@ class NeuralFusionRegressor(RegressorMixin, _BaseNeuralFusion):
         self.train_split = train_split
         self.net_params = net_params
         self.device = device
+        self.task_weights = task_weights
         self.memory = memory
         self.random_state = random_state
         self.verbose = verbose
@@ -764,8 +1124,9 @@ class NeuralFusionRegressor(RegressorMixin, _BaseNeuralFusion):
         ----------
         X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
             The input table.
-        y : array-like of shape (n_samples,)
-            Targets.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets; a 2-D ``y`` (a DataFrame or an array with two or more columns)
+            gives one output per target.
         sample_weight : array-like of shape (n_samples,) or None, default=None
             Row weights of the loss.
 
@@ -775,6 +1136,14 @@ class NeuralFusionRegressor(RegressorMixin, _BaseNeuralFusion):
             The fitted regressor.
         """
         frame = self._check_fit_input(X)
+        if is_multi_target(y):
+            columns, names = split_targets(self, y, len(frame), classification=False)
+            classification = [False] * len(columns)
+            self._fit_targets(frame, columns, names, classification, sample_weight, None)
+            self.target_mean_ = np.array([coding.mean for coding in self._codings])
+            self.target_scale_ = np.array([coding.scale for coding in self._codings])
+            return self
+        self._single_target(y)
         y = check_target(self, y, len(frame), classification=False)
         self.target_mean_ = float(y.mean())
         scale = float(y.std())
@@ -796,7 +1165,10 @@ class NeuralFusionRegressor(RegressorMixin, _BaseNeuralFusion):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
-            Predictions, in the units of the training target.
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Predictions, in the units of the training target; one column per target.
         """
+        if self._several_targets():
+            outputs = self._target_outputs(X)
+            return np.column_stack([c.decode(o) for c, o in zip(self._codings, outputs)])
         return self._network_output(X)[:, 0] * self.target_scale_ + self.target_mean_

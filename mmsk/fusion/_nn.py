@@ -10,6 +10,8 @@ Every encoder maps one modality's batch to embeddings of shape
 """
 
 import math
+from itertools import accumulate
+from numbers import Integral
 
 import torch
 from torch import nn
@@ -386,6 +388,35 @@ FUSION_LAYERS = {
 # ---------------------------------------------------------------------------- network
 
 
+def _head(input_dim, hidden_units, dropout, n_outputs):
+    """One hidden layer with ReLU and dropout, then the output layer."""
+    return nn.Sequential(
+        nn.Linear(input_dim, hidden_units),
+        nn.ReLU(),
+        nn.Dropout(dropout),
+        nn.Linear(hidden_units, n_outputs),
+    )
+
+
+class TargetHeads(nn.Module):
+    """One head per target on the same fused representation, outputs side by side.
+
+    Target ``t``'s head has its own hidden layer and ``widths[t]`` outputs (its number
+    of classes, or 1 for a regression target); the output concatenates the heads in
+    target order, so that column ``offsets[t]`` is the first output of target ``t``.
+    """
+
+    def __init__(self, input_dim, hidden_units, dropout, widths):
+        super().__init__()
+        self.heads = nn.ModuleList(
+            _head(input_dim, hidden_units, dropout, width) for width in widths
+        )
+        self.output_dim = int(sum(widths))
+
+    def forward(self, fused):
+        return torch.cat([head(fused) for head in self.heads], 1)
+
+
 class MultimodalNetwork(nn.Module):
     """Per-modality encoders, placeholders for missing modalities, fusion and a head.
 
@@ -396,8 +427,10 @@ class MultimodalNetwork(nn.Module):
         ``nn.Module`` mapping the modality's batch to ``(n, embedding_dim)``.
     fusion : str
         A key of ``FUSION_LAYERS``.
-    n_outputs : int
-        Width of the prediction (classes, or regression targets).
+    n_outputs : int or list of int
+        Width of the prediction (classes, or regression targets) of the one head; or,
+        for several targets, the width of each target's head (see
+        :class:`TargetHeads`). The auxiliary heads predict every target at once.
     embedding_dim, hidden_units : int
         Width of the modality embeddings and of the head's hidden layer.
     dropout : float
@@ -427,15 +460,15 @@ class MultimodalNetwork(nn.Module):
         self.placeholders = nn.Parameter(torch.zeros(len(blocks), embedding_dim))
         nn.init.normal_(self.placeholders, std=0.02)
         self.fusion = FUSION_LAYERS[fusion](len(blocks), embedding_dim)
-        self.head = nn.Sequential(
-            nn.Linear(self.fusion.output_dim, hidden_units),
-            nn.ReLU(),
-            nn.Dropout(dropout),
-            nn.Linear(hidden_units, n_outputs),
-        )
+        if isinstance(n_outputs, Integral):
+            self.head = _head(self.fusion.output_dim, hidden_units, dropout, n_outputs)
+            width = n_outputs
+        else:
+            self.head = TargetHeads(self.fusion.output_dim, hidden_units, dropout, n_outputs)
+            width = self.head.output_dim
         self.modality_dropout = modality_dropout
         self.auxiliary_heads = (
-            nn.ModuleList(nn.Linear(embedding_dim, n_outputs) for _ in blocks)
+            nn.ModuleList(nn.Linear(embedding_dim, width) for _ in blocks)
             if auxiliary_heads
             else None
         )
@@ -533,3 +566,68 @@ def contrastive_loss(embeddings, present, temperature=0.1):
             total = total + weighted_mean(pair / 2, both.to(embeddings.dtype))
             n_pairs += 1
     return total / max(n_pairs, 1)
+
+
+def column_weighted_means(values, weights):
+    """Weighted mean of each column of ``values``, one weight per row or per entry.
+
+    Parameters
+    ----------
+    values : Tensor of shape (n_samples, n_columns)
+    weights : Tensor of shape (n_samples,) or (n_samples, n_columns), or None
+        Row weights shared by the columns, or one weight per entry; None for the
+        plain means.
+
+    Returns
+    -------
+    means : Tensor of shape (n_columns,)
+    """
+    if weights is None:
+        return values.mean(0)
+    if weights.dim() == 1:
+        weights = weights.unsqueeze(1)
+    return (values * weights).sum(0) / weights.sum(0).clamp(min=1e-12)
+
+
+class MultiTaskLoss(nn.Module):
+    """Per-row losses of several targets predicted side by side by :class:`TargetHeads`.
+
+    A classification target gets the cross-entropy of its head's logits, a regression
+    target the squared error of its head's single output. The target holds one column
+    per target: class indices (as floats) or standardised values.
+
+    Parameters
+    ----------
+    n_classes : list of int or None
+        The number of classes of each target; None for a regression target.
+    task_weights : list of float or None, default=None
+        The weight of each target's loss in :meth:`combine`; None weighs them equally.
+    names : list of str or None, default=None
+        The targets' names, for the training history; None gives ``"target_{i}"``.
+    """
+
+    def __init__(self, n_classes, task_weights=None, names=None):
+        super().__init__()
+        self.n_classes = list(n_classes)
+        widths = [1 if n is None else int(n) for n in self.n_classes]
+        self.slices = [(stop - width, stop) for stop, width in zip(accumulate(widths), widths)]
+        self.names = (
+            list(names) if names is not None else [f"target_{i}" for i in range(len(widths))]
+        )
+        weights = [1.0] * len(widths) if task_weights is None else list(task_weights)
+        self.register_buffer("task_weights", torch.tensor(weights, dtype=torch.float32))
+
+    def forward(self, predictions, target):
+        """The loss of every row and target, of shape ``(n_samples, n_targets)``."""
+        losses = []
+        for t, (n_classes, (start, stop)) in enumerate(zip(self.n_classes, self.slices)):
+            outputs = predictions[:, start:stop]
+            if n_classes is None:
+                losses.append((outputs[:, 0] - target[:, t].to(outputs.dtype)) ** 2)
+            else:
+                losses.append(F.cross_entropy(outputs, target[:, t].long(), reduction="none"))
+        return torch.stack(losses, 1)
+
+    def combine(self, per_target):
+        """The sum of the per-target losses weighted by ``task_weights``."""
+        return (per_target * self.task_weights.to(per_target.dtype)).sum()

@@ -16,7 +16,7 @@ from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PrintLog
 from torch.utils.data import Dataset, Subset
 
-from ._nn import contrastive_loss, weighted_mean
+from ._nn import MultiTaskLoss, column_weighted_means, contrastive_loss, weighted_mean
 
 
 class SparseRows:
@@ -84,9 +84,12 @@ class BlockDataset(Dataset):
         Modality name -> block (anything :func:`block_to_device` accepts).
     present : ndarray of bool of shape (n_samples, n_modalities)
     target : ndarray or None
-        Encoded classes (int) or standardised regression targets (float).
+        Encoded classes (int) or standardised regression targets (float); for several
+        targets one column per target (class indices as floats, or standardised
+        values).
     weight : ndarray or None
-        Sample weights.
+        Sample weights, of shape ``(n_samples,)``, or ``(n_samples, n_targets)`` for
+        one weight per row and target.
     device : str or torch.device
     token_blocks : collection of str, default=()
         Names of the blocks that hold token ids.
@@ -191,6 +194,11 @@ class FusionNet(NeuralNet):
     default callbacks are the epoch timer and the progress table, which prints only
     when ``verbose`` is set.
 
+    With a :class:`MultiTaskLoss` criterion (several targets), the loss is the sum of
+    the per-target losses weighted by the criterion's ``task_weights``, and the
+    history also keeps each target's unweighted loss per epoch as
+    ``"{target}_train_loss"`` and ``"{target}_valid_loss"``.
+
     Parameters
     ----------
     module : type
@@ -226,18 +234,32 @@ class FusionNet(NeuralNet):
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         if iterator is None:
             return
-        total, count = None, 0
-        for batch in iterator:
-            self.notify("on_batch_begin", batch=batch, training=training)
-            step = step_fn(batch, **fit_params)
-            size = batch[0]["present"].shape[0]
-            weighted = step["loss"].detach() * size
-            total = weighted if total is None else total + weighted
-            count += size
-            self.history.record_batch(prefix + "_batch_size", size)
-            self.notify("on_batch_end", batch=batch, training=training, **step)
+        total, per_target, count = None, None, 0
+        try:
+            for batch in iterator:
+                self.notify("on_batch_begin", batch=batch, training=training)
+                step = step_fn(batch, **fit_params)
+                size = batch[0]["present"].shape[0]
+                total = _accumulate(total, step["loss"].detach(), size)
+                per_target = _accumulate(per_target, self._take_target_losses(), size)
+                count += size
+                self.history.record_batch(prefix + "_batch_size", size)
+                self.notify("on_batch_end", batch=batch, training=training, **step)
+        finally:
+            # A device tensor left behind would travel into a pickle of the net.
+            self._target_losses = None
         loss = float(total) / count if count else float("nan")
         self._record_epoch_loss(prefix + "_loss", loss)
+        if per_target is not None:
+            self._record_target_losses(prefix, per_target.cpu().double().numpy() / count)
+
+    def _take_target_losses(self):
+        losses, self._target_losses = getattr(self, "_target_losses", None), None
+        return losses
+
+    def _record_target_losses(self, prefix, losses):
+        for name, loss in zip(self.criterion_.names, losses.tolist()):
+            self.history.record(f"{name}_{prefix}_loss", loss)
 
     def _record_epoch_loss(self, key, loss):
         earlier = [row[key] for row in self.history[:-1] if key in row]
@@ -250,7 +272,7 @@ class FusionNet(NeuralNet):
         else:
             predictions, auxiliary, embeddings = y_pred, None, None
         target, weight = y_true["target"], y_true.get("weight")
-        loss = weighted_mean(self._per_sample_loss(predictions, target), weight)
+        loss = self._task_loss(predictions, target, weight, record=True)
         if X is None:
             return loss
         present = X["present"]
@@ -264,6 +286,18 @@ class FusionNet(NeuralNet):
             )
         return loss
 
+    def _task_loss(self, predictions, target, weight, record=False):
+        """The row-weighted loss; with several targets, their task-weighted sum.
+
+        ``record`` keeps the per-target losses of the batch for the history.
+        """
+        if not isinstance(self.criterion_, MultiTaskLoss):
+            return weighted_mean(self._per_sample_loss(predictions, target), weight)
+        per_target = column_weighted_means(self.criterion_(predictions, target), weight)
+        if record:
+            self._target_losses = per_target.detach()
+        return self.criterion_.combine(per_target)
+
     def _per_sample_loss(self, predictions, target):
         losses = self.criterion_(predictions, target)
         return losses.flatten(1).mean(1) if losses.dim() > 1 else losses
@@ -273,6 +307,13 @@ class FusionNet(NeuralNet):
         for m in range(auxiliary.shape[1]):
             rows = present[:, m].to(auxiliary.dtype)
             if weight is not None:
-                rows = rows * weight
-            total = total + weighted_mean(self._per_sample_loss(auxiliary[:, m], target), rows)
+                rows = rows * weight if weight.dim() == 1 else rows.unsqueeze(1) * weight
+            total = total + self._task_loss(auxiliary[:, m], target, rows)
         return total / auxiliary.shape[1]
+
+
+def _accumulate(total, value, factor=1):
+    """``total + factor * value``, where a None total or value starts or skips the sum."""
+    if value is None:
+        return total
+    return value * factor if total is None else total + value * factor
