@@ -13,10 +13,10 @@ target-independent per-modality work (the fitted modality transformers, through 
 head per target (its own module).
 """
 
+import copy
 import functools
-import shutil
-import tempfile
 
+import joblib
 import numpy as np
 import pandas as pd
 from sklearn.base import clone, is_classifier
@@ -112,6 +112,30 @@ def _stack_columns(columns):
     return np.column_stack([column.astype(dtype, copy=False) for column in columns])
 
 
+class InProcessCache:
+    """A ``joblib.Memory`` stand-in that keeps results in this process, for one fit.
+
+    Results are keyed by ``joblib.hash`` of the function and its arguments and handed
+    out as deep copies, so that a caller may modify what it gets (early fusion scales
+    its blocks in place). Work done in other processes (``n_jobs``) is not shared.
+    """
+
+    def __init__(self):
+        self._results = {}
+
+    def cache(self, function):
+        """``function``, answering repeated calls from the results kept so far."""
+
+        @functools.wraps(function)
+        def cached(*args, **kwargs):
+            key = joblib.hash((function.__module__, function.__qualname__, args, kwargs))
+            if key not in self._results:
+                self._results[key] = function(*args, **kwargs)
+            return copy.deepcopy(self._results[key])
+
+        return cached
+
+
 class MultiOutputMixin:
     """``score`` averaged over the targets and the multi-output tags.
 
@@ -164,9 +188,9 @@ class MultiTargetMixin(MultiOutputMixin):
     """Multi-target fitting by one single-target model per column of ``y``.
 
     The per-target models are clones of the estimator fitted on each column; they
-    share one ``memory`` cache (the estimator's own, or a temporary one for the length
-    of ``fit``), so target-independent per-modality work such as fitting the modality
-    transformers is done once. Sets ``target_models_`` (None after a single-target
+    share one ``memory`` cache (the estimator's own, or an :class:`InProcessCache` for
+    the length of ``fit``), so target-independent per-modality work such as fitting the
+    modality transformers is done once. Sets ``target_models_`` (None after a single-target
     fit), ``target_names_``, ``n_outputs_`` and, for classifiers, ``classes_`` as a
     list; the fitted attributes of the modality resolution come from the first
     target's model.
@@ -176,19 +200,13 @@ class MultiTargetMixin(MultiOutputMixin):
         classification = is_classifier(self)
         n_samples = len(X) if hasattr(X, "__len__") else np.shape(X)[0]
         columns, names = split_targets(self, y, n_samples, classification=classification)
-        owned_cache = self.memory is None
-        memory = tempfile.mkdtemp(prefix="mmsk-targets-") if owned_cache else self.memory
-        try:
-            models = [
-                clone(self).set_params(memory=memory).fit(X, column, sample_weight)
-                for column in columns
-            ]
-        finally:
-            if owned_cache:
-                shutil.rmtree(memory, ignore_errors=True)
+        memory = InProcessCache() if self.memory is None else self.memory
+        models = [
+            clone(self).set_params(memory=memory).fit(X, column, sample_weight)
+            for column in columns
+        ]
         for model in models:
-            if owned_cache:
-                model.set_params(memory=None)
+            model.set_params(memory=self.memory)
         self._adopt_first(models[0])
         self.target_models_ = models
         self.target_names_ = names
