@@ -22,6 +22,8 @@ from mmsk import (
     EarlyFusionRegressor,
     LateFusionClassifier,
     LateFusionRegressor,
+    MarkovRandomFieldFusionClassifier,
+    MarkovRandomFieldFusionRegressor,
     ModalityUnion,
     TabularEncoder,
     TextTokenizer,
@@ -204,6 +206,39 @@ def test_bayesian_classifier_fits_and_predicts_random_tables_or_fails_clearly(st
 def test_bayesian_regressor_fits_and_predicts_random_tables_or_fails_clearly(table):
     X, y = table
     model = BayesianNetworkFusionRegressor(estimators={"tabular": Ridge()}, cv=2, random_state=0)
+    fitted = fit_or_fail_clearly(model, X, y)
+    if fitted is not None:
+        check_regressor_output(fitted, X, y)
+
+
+# ----------------------------------------------------- Markov-random-field fusion
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "discrete"])
+@settings(max_examples=5, **SETTINGS)
+@pytest.mark.filterwarnings(
+    "ignore:The least populated class:UserWarning",
+    "ignore:Number of classes in training fold:RuntimeWarning",
+)
+@given(table=mixed_tables(min_rows=10))
+def test_mrf_classifier_fits_and_predicts_random_tables_or_fails_clearly(kind, table):
+    X, y = table
+    model = MarkovRandomFieldFusionClassifier(
+        estimators={"tabular": LogisticRegression(max_iter=200)}, kind=kind, cv=2, random_state=0
+    )
+    fitted = fit_or_fail_clearly(model, X, y)
+    if fitted is not None:
+        check_classifier_output(fitted, X, y)
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "discrete"])
+@settings(max_examples=5, **SETTINGS)
+@given(table=mixed_tables(target=TARGETS, min_rows=10))
+def test_mrf_regressor_fits_and_predicts_random_tables_or_fails_clearly(kind, table):
+    X, y = table
+    model = MarkovRandomFieldFusionRegressor(
+        estimators={"tabular": Ridge()}, kind=kind, cv=2, random_state=0
+    )
     fitted = fit_or_fail_clearly(model, X, y)
     if fitted is not None:
         check_regressor_output(fitted, X, y)

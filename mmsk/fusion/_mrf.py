@@ -11,7 +11,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
-from scipy.special import logsumexp
+from scipy.special import softmax
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -386,7 +386,7 @@ class MarkovRandomFieldFusionClassifier(
         log_posterior = np.log(np.clip(self.class_prior_, 1e-300, None)) + (
             self.field_.log_likelihood(scores, observed)
         )
-        return np.exp(log_posterior - logsumexp(log_posterior, axis=1, keepdims=True))
+        return softmax(log_posterior, axis=1)
 
     def _scores(self, outputs, present):
         """Log-odds of every class against the first, per modality; NaN where missing."""

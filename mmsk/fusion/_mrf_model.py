@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 from scipy import linalg
 from scipy.optimize import minimize
-from scipy.special import log_softmax, logsumexp
+from scipy.special import log_softmax, logsumexp, softmax
 from sklearn.covariance import graphical_lasso
 from sklearn.exceptions import ConvergenceWarning
 
@@ -481,8 +481,7 @@ class DiscreteField:
                 total = total + table.reshape(_axis_shape(len(hidden), axis[i], len(table)))
         for (i, j), table in zip(self.edges, self.pairwise_):
             total = total + _restricted(table, i, j, pattern, axis, len(hidden))
-        marginal = logsumexp(total.reshape(shape[0], -1), axis=1)
-        return np.exp(marginal - logsumexp(marginal))
+        return softmax(logsumexp(total.reshape(shape[0], -1), axis=1))
 
     def _star_posterior_of(self, pattern):
         """The same for a star (every edge at the target), leaf by leaf: the hidden
@@ -495,7 +494,7 @@ class DiscreteField:
                 scores += table[:, int(pattern[leaf])]
             else:
                 scores += logsumexp(table + self.unary_[leaf][None, :], axis=1)
-        return np.exp(scores - logsumexp(scores))
+        return softmax(scores)
 
     def joint_table(self):
         """Normalised joint probabilities of every state (small fields only)."""
