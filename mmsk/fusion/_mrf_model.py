@@ -149,7 +149,27 @@ def observed_patterns(observed):
     ]
 
 
-class GaussianField:
+class _SparseGaussianField:
+    """What the Gaussian fields share: the graphical lasso's settings."""
+
+    def __init__(self, alpha, max_iter=100):
+        self.alpha = alpha
+        self.max_iter = max_iter
+
+
+def _complete_rows(observed, weights):
+    """Rows that observe every variable and weigh something; at least two of them."""
+    complete = observed.all(axis=1) & (weights > 0)
+    if complete.sum() < 2:
+        raise ValueError(
+            "Gaussian MRF fusion needs at least two training rows in which every "
+            f"modality is present; got {int(complete.sum())}. Drop the modality that "
+            "is most often missing, or use kind='discrete'."
+        )
+    return complete
+
+
+class GaussianField(_SparseGaussianField):
     """Class-conditional sparse Gaussian fields over per-modality scores.
 
     Each class gets its own graphical-lasso covariance, shrunk towards the pooled
@@ -164,20 +184,10 @@ class GaussianField:
         Iterations of the graphical lasso.
     """
 
-    def __init__(self, alpha, max_iter=100):
-        self.alpha = alpha
-        self.max_iter = max_iter
-
     def fit(self, scores, observed, y, n_classes, weights=None):
         """Fit on ``scores`` (NaN where unobserved) of the rows labelled ``y``."""
         weights = np.ones(len(y)) if weights is None else weights
-        complete = observed.all(axis=1) & (weights > 0)
-        if complete.sum() < 2:
-            raise ValueError(
-                "Gaussian MRF fusion needs at least two training rows in which every "
-                f"modality is present; got {int(complete.sum())}. Drop the modality that "
-                "is most often missing, or use kind='discrete'."
-            )
+        complete = _complete_rows(observed, weights)
         n_variables = scores.shape[1]
         self.means_ = np.empty((n_classes, n_variables))
         pooled = np.zeros((n_variables, n_variables))
@@ -232,7 +242,7 @@ def _class_mean(scores, observed, weights, in_class, complete):
     return mean
 
 
-class JointGaussianField:
+class JointGaussianField(_SparseGaussianField):
     """One sparse Gaussian field over the target and the per-modality predictions.
 
     The field is fitted on each variable divided by its largest training magnitude
@@ -246,20 +256,10 @@ class JointGaussianField:
         Iterations of the graphical lasso.
     """
 
-    def __init__(self, alpha, max_iter=100):
-        self.alpha = alpha
-        self.max_iter = max_iter
-
     def fit(self, values, observed, weights=None):
         """Fit on ``values`` (column 0 the target; NaN where unobserved)."""
         weights = np.ones(len(values)) if weights is None else weights
-        complete = observed.all(axis=1) & (weights > 0)
-        if complete.sum() < 2:
-            raise ValueError(
-                "Gaussian MRF fusion needs at least two training rows in which every "
-                f"modality is present; got {int(complete.sum())}. Drop the modality that "
-                "is most often missing, or use kind='discrete'."
-            )
+        complete = _complete_rows(observed, weights)
         # Each variable divided by its largest magnitude: predictions far beyond the
         # target's range would otherwise overflow the covariance.
         magnitude = np.abs(values[complete]).max(axis=0)
