@@ -261,8 +261,8 @@ def run_compare(args):
     print()
     print(format_leaderboard(rows, scoring))
     print(
-        "\nLate and Bayesian candidates share cached per-modality fits within each fold, "
-        "so after the first of them\nthe fit time shows mostly the combining step."
+        "\nLate, Bayesian and MRF candidates share cached per-modality fits within each "
+        "fold, so after the first\nof them the fit time shows mostly the combining step."
     )
     print(f"Total time: {time.perf_counter() - start:.1f} s")
     if args.output:
