@@ -14,6 +14,7 @@ from .fusion import (
     MarkovRandomFieldFusionRegressor,
     ModalityUnion,
     NeuralFusionClassifier,
+    NeuralFusionMultiTask,
     NeuralFusionRegressor,
 )
 from .modality import SentenceEmbedder, TabularEncoder, TextTokenizer, TextVectorizer

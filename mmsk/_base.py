@@ -368,8 +368,14 @@ def check_modality_dict(owner, parameter, mapping, names):
 
 
 def select_columns(frame, columns):
-    """The ``columns`` of ``frame`` (labels, checked present), as a DataFrame."""
-    return frame.iloc[:, frame.columns.get_indexer(columns)]
+    """The ``columns`` of ``frame`` (labels, checked present), as a DataFrame.
+
+    Positions come from a plain dict rather than the columns' index engine, which
+    pandas builds lazily and not thread-safely on first use: several threads may
+    predict on one DataFrame at once.
+    """
+    position = {label: i for i, label in enumerate(frame.columns.tolist())}
+    return frame.iloc[:, [position[column] for column in columns]]
 
 
 def _check_seen_in_training(modality, frame):

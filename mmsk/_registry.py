@@ -21,6 +21,7 @@ from .fusion._mrf import MarkovRandomFieldFusionClassifier, MarkovRandomFieldFus
 from .fusion._mrf_model import DiscreteField, GaussianField, JointGaussianField
 from .fusion._neural import FUSIONS as NEURAL_FUSIONS
 from .fusion._neural import NeuralFusionClassifier, NeuralFusionRegressor
+from .fusion._neural_multitask import NeuralFusionMultiTask
 from .modality import SentenceEmbedder, TabularEncoder, TextTokenizer, TextVectorizer
 
 __all__ = [
@@ -78,6 +79,8 @@ class FusionFamily:
     state_types : tuple of type
         The family's own classes that a fitted model's state holds (besides its
         estimators), which a saved file may contain.
+    extra_estimators : tuple of type
+        Public estimators of the family beyond its classifier and regressor.
     """
 
     name: str
@@ -91,10 +94,12 @@ class FusionFamily:
     shares_cache: bool = True
     skops_safe: bool = True
     state_types: tuple = ()
+    extra_estimators: tuple = ()
     estimators: tuple = field(init=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "estimators", (self.classifier, self.regressor))
+        estimators = (self.classifier, self.regressor, *self.extra_estimators)
+        object.__setattr__(self, "estimators", estimators)
 
     def available(self):
         """Whether the family's extra is installed."""
@@ -183,6 +188,7 @@ FAMILIES = (
         regression_options=NEURAL_FUSIONS,
         default_options=("concat",),
         skops_safe=False,
+        extra_estimators=(NeuralFusionMultiTask,),
     ),
 )
 

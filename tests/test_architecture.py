@@ -16,7 +16,7 @@ FAMILY_MODULES = {
 }
 # Modules that belong to one family only: its estimators and their private helpers.
 FAMILY_MODULES["bayes"].add("_bayes_network")
-FAMILY_MODULES["neural"].update({"_nn", "_nn_training"})
+FAMILY_MODULES["neural"].update({"_nn", "_nn_training", "_neural_multitask"})
 
 
 def _imported_modules(path):

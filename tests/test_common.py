@@ -66,6 +66,7 @@ CHECK_SETTINGS = {
         {**SMALL_NET, "random_state": 0},
         {**SMALL_NET, "fusion": "lowrank", "random_state": 0},
     ],
+    "NeuralFusionMultiTask": [{**SMALL_NET, "random_state": 0}],
 }
 
 
@@ -130,6 +131,18 @@ HILLCLIMB_WEIGHT_CHECKS = [
     "check_sample_weights_not_overwritten",
     "check_classifiers_one_label_sample_weights",
 ]
+PREDICTS_A_DATAFRAME = (
+    "NeuralFusionMultiTask.predict returns a DataFrame with one column per target (and "
+    "predict_proba a dict keyed by target), by design; the check indexes or subtracts "
+    "the outputs as arrays. tests/fusion/test_neural_multitask.py tests the same "
+    "property on DataFrames"
+)
+MULTITASK_DATAFRAME_CHECKS = (
+    "check_estimators_pickle",
+    "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance",
+    "check_fit_idempotent",
+)
 WEIGHT_EQUIVALENCE = "check_sample_weight_equivalence_on_dense_data"
 NOT_WEIGHT_EQUIVALENT_BY_FAMILY = {
     "early": UNWEIGHTED_TRANSFORMERS,
@@ -147,6 +160,8 @@ def expected_failed_checks(estimator):
     family = _family_name(estimator)
     if family:
         failures[WEIGHT_EQUIVALENCE] = NOT_WEIGHT_EQUIVALENT_BY_FAMILY[family]
+    if isinstance(estimator, mmsk.NeuralFusionMultiTask):
+        failures.update(dict.fromkeys(MULTITASK_DATAFRAME_CHECKS, PREDICTS_A_DATAFRAME))
     if family == "bayes" and estimator.get_params().get("structure") == "hillclimb":
         failures.update(dict.fromkeys(HILLCLIMB_WEIGHT_CHECKS, HILLCLIMB_REFUSES_WEIGHTS))
         failures[WEIGHT_EQUIVALENCE] = HILLCLIMB_REFUSES_WEIGHTS
@@ -220,6 +235,7 @@ def test_feature_names_and_output_checks(transformer, check_name):
 SMALL_FITS = {
     "NeuralFusionClassifier": {"max_epochs": 1, "device": "cpu"},
     "NeuralFusionRegressor": {"max_epochs": 1, "device": "cpu"},
+    "NeuralFusionMultiTask": {"max_epochs": 1, "device": "cpu"},
     "SentenceEmbedder": {"device": "cpu"},
     "TextVectorizer": {"sparse_output": False},
     # Pandas output needs dense blocks; the default TF-IDF block is sparse.
@@ -245,7 +261,10 @@ def test_fits_and_predicts_under_global_pandas_output(cls, extra):
     X_in = X[["text_0"]] if cls.__name__ in TEXT_ONLY else X
     estimator = cls(**SMALL_FITS.get(cls.__name__, {}))
     with sklearn.config_context(transform_output="pandas"):
-        if hasattr(estimator, "predict"):
+        if isinstance(estimator, mmsk.NeuralFusionMultiTask):
+            predictions = estimator.fit(X_in, y).predict(X_in)
+            assert predictions.shape == (len(X_in), 1)
+        elif hasattr(estimator, "predict"):
             predictions = estimator.fit(X_in, y).predict(X_in)
             assert isinstance(predictions, np.ndarray)
             assert predictions.shape == (len(X_in),)

@@ -319,6 +319,14 @@ PICKLED = [
         marks=NEEDS_NEURAL,
     ),
     pytest.param(
+        lambda: _neural("NeuralFusionMultiTask"),
+        "classification",
+        None,
+        "predict",
+        id="NeuralFusionMultiTask",
+        marks=NEEDS_NEURAL,
+    ),
+    pytest.param(
         lambda: _bayesian("BayesianNetworkFusionClassifier"),
         "classification",
         None,

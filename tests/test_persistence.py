@@ -17,9 +17,9 @@ from test_reliability import CASES, assert_same_outputs, dataset, fitted, output
 
 from mmsk import LateFusionClassifier, ModalityUnion, persistence
 from mmsk._registry import public_estimators
-from mmsk.fusion import NeuralFusionClassifier, NeuralFusionRegressor
+from mmsk.fusion import NeuralFusionClassifier, NeuralFusionMultiTask, NeuralFusionRegressor
 
-NEURAL_CASES = ("NeuralFusionClassifier", "NeuralFusionRegressor")
+NEURAL_CASES = ("NeuralFusionClassifier", "NeuralFusionRegressor", "NeuralFusionMultiTask")
 TREE_PREDICTOR = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"
 # Types a case needs beyond mmsk's trusted list, which skops withholds on purpose.
 EXTRA_TRUSTED = {"LateFusionClassifier-trees": [TREE_PREDICTOR]}
@@ -200,7 +200,7 @@ def test_trusted_types_are_classes_and_none_runs_code():
 
 
 def test_every_public_estimator_but_neural_fusion_is_trusted():
-    neural = {NeuralFusionClassifier, NeuralFusionRegressor}
+    neural = {NeuralFusionClassifier, NeuralFusionRegressor, NeuralFusionMultiTask}
     estimators = {cls for cls, _ in public_estimators()}
     assert neural <= estimators and len(estimators) > len(neural)
     for estimator in estimators:

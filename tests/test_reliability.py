@@ -35,7 +35,7 @@ from mmsk import (
 )
 from mmsk._registry import public_estimators
 from mmsk.datasets import make_multimodal_classification, make_multimodal_regression
-from mmsk.fusion import NeuralFusionClassifier, NeuralFusionRegressor
+from mmsk.fusion import NeuralFusionClassifier, NeuralFusionMultiTask, NeuralFusionRegressor
 
 NEURAL = {"max_epochs": 2, "embedding_dim": 16, "hidden_units": 32, "device": "cpu"}
 NEURAL_DEPENDENCIES = ("torch", "skorch")
@@ -100,6 +100,12 @@ CASES = {
     "NeuralFusionRegressor": Case(
         lambda: NeuralFusionRegressor(**NEURAL),
         "regression",
+        NEURAL_DEPENDENCIES,
+        random_state=True,
+    ),
+    "NeuralFusionMultiTask": Case(
+        lambda: NeuralFusionMultiTask(**NEURAL),
+        "classification",
         NEURAL_DEPENDENCIES,
         random_state=True,
     ),
@@ -168,10 +174,19 @@ def outputs(model, X):
     if not hasattr(model, "predict"):
         features = model.transform(X)
         return {"transform": features.toarray() if sparse.issparse(features) else features}
-    result = {"predict": model.predict(X)}
+    result = {"predict": np.asarray(model.predict(X))}
     if hasattr(model, "predict_proba"):
-        result["predict_proba"] = model.predict_proba(X)
+        result.update(_probability_outputs(model.predict_proba(X)))
     return result
+
+
+def _probability_outputs(probabilities):
+    """``predict_proba``'s arrays by name: one array, or one per target (list or dict)."""
+    if isinstance(probabilities, dict):
+        return {f"predict_proba[{name}]": p for name, p in probabilities.items()}
+    if isinstance(probabilities, list):
+        return {f"predict_proba[{i}]": p for i, p in enumerate(probabilities)}
+    return {"predict_proba": probabilities}
 
 
 def assert_same_outputs(actual, expected):

@@ -58,6 +58,28 @@ _MRF_CONSTRAINTS = {
 class _BaseMarkovFusion(ModalityBinsMixin, BasePerModality):
     """The field shared by the MRF classifier and regressor."""
 
+    def __getstate__(self):
+        # The partial-correlation tables are stored as names and arrays, which the
+        # skops format can hold, and rebuilt as DataFrames on load.
+        state = dict(super().__getstate__())
+        tables = state.pop("partial_correlations_", None)
+        if isinstance(tables, pd.DataFrame):
+            state["_partial_correlations"] = _table_state(tables)
+        elif tables is not None:
+            state["_partial_correlations_by_class"] = [
+                [label, _table_state(table)] for label, table in tables.items()
+            ]
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        if "_partial_correlations" in state:
+            state["partial_correlations_"] = _table(state.pop("_partial_correlations"))
+        elif "_partial_correlations_by_class" in state:
+            pairs = state.pop("_partial_correlations_by_class")
+            state["partial_correlations_"] = {label: _table(table) for label, table in pairs}
+        super().__setstate__(state)
+
     def _needs_out_of_fold(self):
         return True
 
@@ -139,6 +161,14 @@ class _BaseMarkovFusion(ModalityBinsMixin, BasePerModality):
         if self.kind == "discrete":
             return [1.0] * len(self.edges_)
         return [self._coupling(a, b) for a, b in self.edges_]
+
+
+def _table_state(table):
+    return {"names": [str(name) for name in table.columns], "values": table.to_numpy()}
+
+
+def _table(state):
+    return pd.DataFrame(state["values"], index=state["names"], columns=state["names"])
 
 
 def _gaussian_edges(partial, names):

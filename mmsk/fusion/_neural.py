@@ -738,8 +738,9 @@ _COMMON_PARAMETERS = """    modalities : "auto" or list of tuple, default="auto"
         ``LRScheduler`` or ``Checkpoint``); copied at each fit.
     train_split : float, callable or None, default=None
         Held-out part of the training data, scored after each epoch as
-        ``valid_loss``: a fraction (stratified for classifiers), a skorch splitter
-        such as ``ValidSplit(5)``, or None to train on every row.
+        ``valid_loss``: a fraction (stratified by the classes, of the first
+        classification target when there are several; plain for regression), a skorch
+        splitter such as ``ValidSplit(5)``, or None to train on every row.
     net_params : dict or None, default=None
         Further parameters of the underlying :class:`skorch.NeuralNet`, skorch-style
         (``{"optimizer__momentum": 0.9, "iterator_train__batch_size": 512}``); they
@@ -794,8 +795,8 @@ _TASK_WEIGHTS_PARAMETER = """    task_weights : dict, list or None, default=None
         minimises: a dict mapping target names (see ``target_names_``) to
         non-negative weights, targets not named weighing 1.0, or a list with one
         weight per target in column order; None weighs every target 1.0. A target of
-        weight 0 does not train its head. With a single target it is only
-        validated."""
+        weight 0 gives its head no gradient; at least one weight must be positive.
+        With a single target it is only validated."""
 
 
 class NeuralFusionClassifier(MultiOutputMixin, ClassifierMixin, _BaseNeuralFusion):
