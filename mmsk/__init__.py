@@ -17,7 +17,14 @@ from .fusion import (
     NeuralFusionMultiTask,
     NeuralFusionRegressor,
 )
-from .modality import SentenceEmbedder, TabularEncoder, TextTokenizer, TextVectorizer
+from .modality import (
+    ImageArrays,
+    ImageEmbedder,
+    SentenceEmbedder,
+    TabularEncoder,
+    TextTokenizer,
+    TextVectorizer,
+)
 
 __version__ = "0.1.0"
 

@@ -12,9 +12,10 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils.metaestimators import _BaseComposition
 
+from ._image_io import holds_images, image_cells_present
 from ._kinds import COLUMN_KINDS, TABULAR_KINDS, detect_column_kinds
 from ._validation import check_frame
-from .modality import TabularEncoder, TextVectorizer
+from .modality import ImageEmbedder, TabularEncoder, TextVectorizer
 
 _SPECIAL_TRANSFORMERS = ("auto", "passthrough", "drop")
 
@@ -30,7 +31,7 @@ class KindSelector:
     ----------
     *kinds : str
         Kinds among ``"numeric"``, ``"categorical"``, ``"datetime"``, ``"text"``,
-        ``"identifier"`` and ``"empty"``.
+        ``"image"``, ``"identifier"`` and ``"empty"``.
 
     Examples
     --------
@@ -72,22 +73,24 @@ def default_modalities():
     -------
     modalities : list of tuple
         ``("tabular", TabularEncoder(), KindSelector("numeric", "categorical",
-        "datetime"))`` and ``("text", TextVectorizer(), KindSelector("text"))``.
-        Identifier-like and entirely missing columns belong to neither.
+        "datetime"))``, ``("text", TextVectorizer(), KindSelector("text"))`` and
+        ``("image", ImageEmbedder(), KindSelector("image"))``. Identifier-like and
+        entirely missing columns belong to none.
 
     Examples
     --------
     >>> from mmsk import default_modalities
     >>> [name for name, _, _ in default_modalities()]
-    ['tabular', 'text']
+    ['tabular', 'text', 'image']
     """
     return [
         ("tabular", TabularEncoder(), KindSelector(*TABULAR_KINDS)),
         ("text", TextVectorizer(), KindSelector("text")),
+        ("image", ImageEmbedder(), KindSelector("image")),
     ]
 
 
-_DEFAULT_NAMES = ("tabular", "text")
+_DEFAULT_NAMES = ("tabular", "text", "image")
 
 
 @dataclass
@@ -104,8 +107,9 @@ class Modality:
         Labels of the modality's columns in ``X``.
     positions : ndarray of int
         Positions of those columns in ``X``.
-    kind : {"text", "tabular"}
-        ``"text"`` when every column is free text, ``"tabular"`` otherwise.
+    kind : {"text", "image", "tabular"}
+        ``"text"`` when every column is free text, ``"image"`` when every column
+        holds images, ``"tabular"`` otherwise.
     """
 
     name: str
@@ -126,7 +130,8 @@ class Modality:
 def presence_mask(frame):
     """Whether each row has at least one non-missing cell.
 
-    Missing means NaN, None, NaT, or a string that is empty or only whitespace.
+    Missing means NaN, None, NaT, or a string that is empty or only whitespace; in a
+    column of images, also a cell whose image cannot be read.
 
     Parameters
     ----------
@@ -176,6 +181,8 @@ def _cell_present(column):
         blank = column.str.strip().eq("").fillna(False)
         return present & ~blank.to_numpy(dtype=bool)
     if pd.api.types.is_object_dtype(column.dtype):
+        if holds_images(column):
+            return image_cells_present(column)
         blank = column.map(_is_blank)
         return present & ~blank.to_numpy(dtype=bool)
     return present
@@ -228,8 +235,8 @@ class ModalityComposition(_BaseComposition):
     def set_params(self, **params):
         """Set parameters, routing ``"{modality}__{parameter}"`` to that modality.
 
-        With ``modalities="auto"``, a parameter of the ``tabular`` or ``text``
-        modality first turns the spec into :func:`default_modalities`, so
+        With ``modalities="auto"``, a parameter of the ``tabular``, ``text`` or
+        ``image`` modality first turns the spec into :func:`default_modalities`, so
         ``set_params(text__max_features=1000)`` and ``set_params(text="drop")`` work
         without writing the spec out.
 
@@ -514,13 +521,23 @@ def _claim_columns(claimed, name, labels):
 
 
 def _build_modality(name, transformer, labels, frame, column_kinds):
-    kind = "text" if all(column_kinds[label] == "text" for label in labels) else "tabular"
+    kind = _modality_kind([column_kinds[label] for label in labels])
     if isinstance(transformer, str) and transformer == "auto":
-        transformer = TextVectorizer() if kind == "text" else TabularEncoder()
+        transformer = _AUTO_TRANSFORMERS[kind]()
     elif not isinstance(transformer, str):
         transformer = clone(transformer)
     positions = np.asarray([frame.columns.get_loc(label) for label in labels], dtype=int)
     return Modality(name, transformer, list(labels), positions, kind)
+
+
+_AUTO_TRANSFORMERS = {"text": TextVectorizer, "image": ImageEmbedder, "tabular": TabularEncoder}
+
+
+def _modality_kind(kinds):
+    for kind in ("text", "image"):
+        if all(column_kind == kind for column_kind in kinds):
+            return kind
+    return "tabular"
 
 
 def describe_resolution(column_kinds, modalities):

@@ -9,8 +9,18 @@ import re
 import numpy as np
 import pandas as pd
 
+from ._image_io import is_image_column
+
 #: Every kind a column can be detected as.
-COLUMN_KINDS = ("numeric", "categorical", "datetime", "text", "identifier", "empty")
+COLUMN_KINDS = (
+    "numeric",
+    "categorical",
+    "datetime",
+    "text",
+    "image",
+    "identifier",
+    "empty",
+)
 
 #: Kinds that the tabular modality takes when modalities are detected automatically.
 TABULAR_KINDS = ("numeric", "categorical", "datetime")
@@ -41,7 +51,7 @@ def detect_column_kinds(X):
     -------
     kinds : dict
         Maps each column label to one of ``"numeric"``, ``"categorical"``,
-        ``"datetime"``, ``"text"``, ``"identifier"`` or ``"empty"``.
+        ``"datetime"``, ``"text"``, ``"image"``, ``"identifier"`` or ``"empty"``.
 
     See Also
     --------
@@ -72,7 +82,10 @@ def detect_column_kind(column):
         ``"empty"`` when every value is missing (NaN, None, NaT, an infinite number or
         a blank string); ``"datetime"`` for datetime dtypes and
         for strings that parse as dates; ``"numeric"`` for numbers and for strings that
-        parse as numbers (``"13%"``, ``"$1,200"``); ``"identifier"`` for integers or
+        parse as numbers (``"13%"``, ``"$1,200"``); ``"image"`` for cells that are all
+        images: paths ending in an image file extension that name existing files,
+        bytes starting with an image format's magic number, PIL images or 2-D/3-D
+        pixel arrays; ``"identifier"`` for integers or
         one-word strings that are unique in every row and look like row keys;
         ``"text"`` for strings of several words that rarely repeat; ``"categorical"``
         for every other column.
@@ -112,6 +125,8 @@ def _looks_like_integer_key(values):
 
 
 def _detect_object_kind(values):
+    if is_image_column(_even_sample(values)):
+        return "image"
     sample = _even_sample(values).map(cell_to_text)
     if _is_blank_text(sample).any():
         values = values[~_is_blank_text(values.map(cell_to_text))]

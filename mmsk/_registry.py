@@ -22,7 +22,14 @@ from .fusion._mrf_model import DiscreteField, GaussianField, JointGaussianField
 from .fusion._neural import FUSIONS as NEURAL_FUSIONS
 from .fusion._neural import NeuralFusionClassifier, NeuralFusionRegressor
 from .fusion._neural_multitask import NeuralFusionMultiTask
-from .modality import SentenceEmbedder, TabularEncoder, TextTokenizer, TextVectorizer
+from .modality import (
+    ImageArrays,
+    ImageEmbedder,
+    SentenceEmbedder,
+    TabularEncoder,
+    TextTokenizer,
+    TextVectorizer,
+)
 
 __all__ = [
     "FAMILIES",
@@ -206,6 +213,8 @@ TRANSFORMERS = (
     PublicTransformer(TextVectorizer),
     PublicTransformer(TextTokenizer),
     PublicTransformer(SentenceEmbedder, extra="text"),
+    PublicTransformer(ImageEmbedder),
+    PublicTransformer(ImageArrays),
     PublicTransformer(ModalityUnion),
 )
 

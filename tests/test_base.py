@@ -153,7 +153,7 @@ def test_set_params_routes_and_replaces_modalities():
 def test_set_params_on_auto_spec_materialises_default_modalities():
     model = LateFusionClassifier().set_params(text__max_features=123)
     names = [name for name, _, _ in model.modalities]
-    assert names == ["tabular", "text"]
+    assert names == ["tabular", "text", "image"]
     assert model.get_params()["text__max_features"] == 123
     dropped = EarlyFusionClassifier().set_params(text="drop")
     assert dropped.modalities[1][1] == "drop"
@@ -295,10 +295,10 @@ def test_a_key_outside_the_spec_is_refused_with_the_spec_names(
 ):
     X, y = classification_data
     model = _keyed_by_modality(parameter, make_value())
-    model.set_params(**{parameter: {"image": make_value()}})
+    model.set_params(**{parameter: {"audio": make_value()}})
     with pytest.raises(
         ValueError,
-        match=rf"The '{parameter}' parameter of \w+ names modalities \['image'\] that are "
+        match=rf"The '{parameter}' parameter of \w+ names modalities \['audio'\] that are "
         r"not in its modalities spec; the spec's modalities are \['tabular', 'text'\]",
     ):
         model.fit(X, y)

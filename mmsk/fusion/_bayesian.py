@@ -303,9 +303,9 @@ class BayesianNetworkFusionClassifier(
     estimators : "auto" or dict, default="auto"
         Classifier per modality name, each with ``predict_proba``; modalities not in
         the dict get the default for their kind: ``LogisticRegression(C=3.0,
-        max_iter=1000)`` for text and ``HistGradientBoostingClassifier`` for tabular
-        modalities. With ``cv="prefit"``, fitted models that take the modality's raw
-        columns.
+        max_iter=1000)`` for text, a standardised ``LogisticRegression(C=0.05)`` for
+        image and ``HistGradientBoostingClassifier`` for tabular modalities. With
+        ``cv="prefit"``, fitted models that take the modality's raw columns.
     structure : {"naive", "tan", "hillclimb"}, default="tan"
         How the nodes are linked; the target is always a root.
 
@@ -391,7 +391,7 @@ class BayesianNetworkFusionClassifier(
     modality_columns_ : dict
         The columns of each modality.
     modality_kinds_ : dict
-        ``"text"`` or ``"tabular"`` for each modality.
+        ``"text"``, ``"image"`` or ``"tabular"`` for each modality.
     n_features_in_ : int
         Number of input columns.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -569,9 +569,9 @@ class BayesianNetworkFusionRegressor(
         The modality spec; see :class:`ModalityUnion`.
     estimators : "auto" or dict, default="auto"
         Regressor per modality name; modalities not in the dict get
-        ``Ridge(alpha=1.0)`` for text and ``HistGradientBoostingRegressor`` for
-        tabular modalities. With ``cv="prefit"``, fitted models that take the
-        modality's raw columns.
+        ``Ridge(alpha=1.0)`` for text, a standardised ``RidgeCV`` for image and
+        ``HistGradientBoostingRegressor`` for tabular modalities. With
+        ``cv="prefit"``, fitted models that take the modality's raw columns.
     structure : {"naive", "tan", "hillclimb"}, default="tan"
         How the nodes are linked; the target is always a root.
 
@@ -657,7 +657,7 @@ class BayesianNetworkFusionRegressor(
     modality_columns_ : dict
         The columns of each modality.
     modality_kinds_ : dict
-        ``"text"`` or ``"tabular"`` for each modality.
+        ``"text"``, ``"image"`` or ``"tabular"`` for each modality.
     n_features_in_ : int
         Number of input columns.
     feature_names_in_ : ndarray of shape (n_features_in_,)

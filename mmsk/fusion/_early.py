@@ -179,7 +179,7 @@ class ModalityUnion(_ModalityStack, TransformerMixin, ModalityComposition):
     modality_columns_ : dict
         The columns of each modality.
     modality_kinds_ : dict
-        ``"text"`` or ``"tabular"`` for each modality.
+        ``"text"``, ``"image"`` or ``"tabular"`` for each modality.
     n_features_in_ : int
         Number of input columns.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -379,7 +379,7 @@ class EarlyFusionClassifier(MultiTargetMixin, ClassifierMixin, _BaseEarlyFusion)
     modality_columns_ : dict
         The columns of each modality.
     modality_kinds_ : dict
-        ``"text"`` or ``"tabular"`` for each modality.
+        ``"text"``, ``"image"`` or ``"tabular"`` for each modality.
     n_features_in_ : int
         Number of input columns.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -558,7 +558,7 @@ class EarlyFusionRegressor(MultiTargetMixin, RegressorMixin, _BaseEarlyFusion):
     modality_columns_ : dict
         The columns of each modality.
     modality_kinds_ : dict
-        ``"text"`` or ``"tabular"`` for each modality.
+        ``"text"``, ``"image"`` or ``"tabular"`` for each modality.
     n_features_in_ : int
         Number of input columns.
     feature_names_in_ : ndarray of shape (n_features_in_,)

@@ -132,7 +132,8 @@ class LateFusionClassifier(
         The modality spec; see :class:`ModalityUnion`.
     estimators : "auto" or dict, default="auto"
         Classifier per modality name; modalities not in the dict get the default for
-        their kind: ``LogisticRegression(C=3.0, max_iter=1000)`` for text and
+        their kind: ``LogisticRegression(C=3.0, max_iter=1000)`` for text,
+        a standardised ``LogisticRegression(C=0.05)`` for image and
         ``HistGradientBoostingClassifier`` for tabular modalities. With
         ``cv="prefit"``, fitted models that take the modality's raw columns.
     fusion : {"mean", "weighted", "vote", "product", "stacking"}, default="weighted"
@@ -190,7 +191,7 @@ class LateFusionClassifier(
     modality_columns_ : dict
         The columns of each modality.
     modality_kinds_ : dict
-        ``"text"`` or ``"tabular"`` for each modality.
+        ``"text"``, ``"image"`` or ``"tabular"`` for each modality.
     n_features_in_ : int
         Number of input columns.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -390,9 +391,9 @@ class LateFusionRegressor(
         The modality spec; see :class:`ModalityUnion`.
     estimators : "auto" or dict, default="auto"
         Regressor per modality name; modalities not in the dict get
-        ``Ridge(alpha=1.0)`` for text and ``HistGradientBoostingRegressor`` for
-        tabular modalities. With ``cv="prefit"``, fitted models that take the
-        modality's raw columns.
+        ``Ridge(alpha=1.0)`` for text, a standardised ``RidgeCV`` for image and
+        ``HistGradientBoostingRegressor`` for tabular modalities. With
+        ``cv="prefit"``, fitted models that take the modality's raw columns.
     fusion : {"mean", "weighted", "stacking"}, default="weighted"
         ``"mean"`` averages the modalities' predictions; ``"weighted"`` learns
         non-negative weights summing to one on out-of-fold predictions by minimising
@@ -435,7 +436,7 @@ class LateFusionRegressor(
     modality_columns_ : dict
         The columns of each modality.
     modality_kinds_ : dict
-        ``"text"`` or ``"tabular"`` for each modality.
+        ``"text"``, ``"image"`` or ``"tabular"`` for each modality.
     n_features_in_ : int
         Number of input columns.
     feature_names_in_ : ndarray of shape (n_features_in_,)

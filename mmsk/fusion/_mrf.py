@@ -197,7 +197,8 @@ class MarkovRandomFieldFusionClassifier(
         The modality spec; see :class:`ModalityUnion`.
     estimators : "auto" or dict, default="auto"
         Classifier per modality name (it needs ``predict_proba``); modalities not in
-        the dict get ``LogisticRegression(C=3.0, max_iter=1000)`` for text and
+        the dict get ``LogisticRegression(C=3.0, max_iter=1000)`` for text,
+        a standardised ``LogisticRegression(C=0.05)`` for image and
         ``HistGradientBoostingClassifier`` for tabular modalities.
     kind : {"gaussian", "discrete"}, default="gaussian"
         - ``"gaussian"``: each modality's probabilities become log-odds scores
@@ -276,7 +277,7 @@ class MarkovRandomFieldFusionClassifier(
     modality_columns_ : dict
         The columns of each modality.
     modality_kinds_ : dict
-        ``"text"`` or ``"tabular"`` for each modality.
+        ``"text"``, ``"image"`` or ``"tabular"`` for each modality.
     n_features_in_ : int
         Number of input columns.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -491,8 +492,8 @@ class MarkovRandomFieldFusionRegressor(
         The modality spec; see :class:`ModalityUnion`.
     estimators : "auto" or dict, default="auto"
         Regressor per modality name; modalities not in the dict get
-        ``Ridge(alpha=1.0)`` for text and ``HistGradientBoostingRegressor`` for
-        tabular modalities.
+        ``Ridge(alpha=1.0)`` for text, a standardised ``RidgeCV`` for image and
+        ``HistGradientBoostingRegressor`` for tabular modalities.
     kind : {"gaussian", "discrete"}, default="gaussian"
         - ``"gaussian"``: one sparse Gaussian graphical model (the graphical lasso,
           penalty ``alpha``) over the target and every modality's prediction; the
@@ -557,7 +558,7 @@ class MarkovRandomFieldFusionRegressor(
     modality_columns_ : dict
         The columns of each modality.
     modality_kinds_ : dict
-        ``"text"`` or ``"tabular"`` for each modality.
+        ``"text"``, ``"image"`` or ``"tabular"`` for each modality.
     n_features_in_ : int
         Number of input columns.
     feature_names_in_ : ndarray of shape (n_features_in_,)

@@ -44,6 +44,7 @@ _ENCODERS_BY_KIND = {
     "dense": ("mlp",),
     "sparse": ("sparse", "mlp"),
     "tokens": ("gru", "transformer", "bag"),
+    "pixels": ("cnn", "mlp"),
 }
 _OPTIMIZERS = ("adamw", "adam", "sgd")
 _PREDICT_BATCH_SIZE = 4096
@@ -251,6 +252,8 @@ class _BaseNeuralFusion(ModalityComposition):
                 _check_heads(name, self.hidden_units)
                 common["max_length"] = block.shape[1]
             return encoder_class(vocabulary_size, **common)
+        if choice == "cnn":
+            common["image_shape"] = self._transformer(name).image_shape_
         return encoder_class(block.shape[1], **common)
 
     def _encoder_choices(self):
@@ -635,6 +638,8 @@ def _block_kind(transformer, block):
         return "sparse"
     if hasattr(transformer, "vocabulary_size_"):
         return "tokens"
+    if hasattr(transformer, "image_shape_"):
+        return "pixels"
     return "dense"
 
 
@@ -688,11 +693,14 @@ _COMMON_PARAMETERS = """    modalities : "auto" or list of tuple, default="auto"
         The encoder of each modality. ``"auto"`` chooses by the block the modality's
         transformer returns: ``"mlp"`` for a dense block (numbers, embeddings),
         ``"sparse"`` for a sparse block (TF-IDF; a sparse linear projection that never
-        densifies the data) and ``"gru"`` for token ids (from a transformer with a
-        ``vocabulary_size_`` attribute such as :class:`TextTokenizer`). A dict maps
-        modality names to ``"mlp"``, ``"sparse"``, ``"gru"``, ``"transformer"``,
-        ``"bag"`` (mean of token embeddings) or a ``torch.nn.Module`` that maps the
-        modality's batch to ``(n_samples, embedding_dim)``; others stay ``"auto"``.
+        densifies the data), ``"gru"`` for token ids (from a transformer with a
+        ``vocabulary_size_`` attribute such as :class:`TextTokenizer`) and ``"cnn"``
+        (a small convolutional network trained on the pixels) for images from a
+        transformer with an ``image_shape_`` attribute such as :class:`ImageArrays`.
+        A dict maps modality names to ``"mlp"``, ``"sparse"``, ``"gru"``,
+        ``"transformer"``, ``"bag"`` (mean of token embeddings), ``"cnn"`` or a
+        ``torch.nn.Module`` that maps the modality's batch to
+        ``(n_samples, embedding_dim)``; others stay ``"auto"``.
     fusion : {"concat", "mean", "weighted", "gated", "attention", "tensor", \
 "lowrank", "conv", "film", "deepset"}, default="concat"
         How the modality embeddings are fused: concatenated; averaged; summed with
@@ -773,13 +781,14 @@ _COMMON_ATTRIBUTES = """    net_ : skorch.NeuralNet
     transformers_ : list of tuple
         ``(name, fitted_transformer, columns)`` for each modality.
     block_kinds_ : dict
-        ``"dense"``, ``"sparse"`` or ``"tokens"``: the kind of each modality's block.
+        ``"dense"``, ``"sparse"``, ``"tokens"`` or ``"pixels"``: the kind of each
+        modality's block.
     column_kinds_ : dict
         The detected kind of every input column.
     modality_columns_ : dict
         The columns of each modality.
     modality_kinds_ : dict
-        ``"text"`` or ``"tabular"`` for each modality.
+        ``"text"``, ``"image"`` or ``"tabular"`` for each modality.
     n_features_in_ : int
         Number of input columns.
     feature_names_in_ : ndarray of shape (n_features_in_,)

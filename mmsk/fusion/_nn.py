@@ -134,8 +134,50 @@ class TransformerEncoder(nn.Module):
         return self.output(_masked_mean(states, ~padding))
 
 
+class PixelCNNEncoder(nn.Module):
+    """Flattened pixels -> small convolutional network -> embedding.
+
+    Each stage is a 3x3 convolution, batch normalisation, ReLU and 2x2 max pooling,
+    doubling the channels from 32, until the feature map is smaller than 4x4 or three
+    stages are done; global average pooling and a linear layer give the embedding.
+    """
+
+    def __init__(self, n_features, embedding_dim, hidden_units=128, dropout=0.1, *, image_shape):
+        super().__init__()
+        channels, height, width = (int(side) for side in image_shape)
+        if channels * height * width != n_features:
+            raise ValueError(
+                f"The image shape {tuple(image_shape)} holds {channels * height * width} "
+                f"pixels, but the block has {n_features} features."
+            )
+        self.image_shape = (channels, height, width)
+        stages, side, width_out = [], min(height, width), 32
+        while len(stages) < 3 and side >= 4:
+            stages += [
+                nn.Conv2d(channels, width_out, 3, padding=1),
+                nn.BatchNorm2d(width_out),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+            ]
+            channels, side, width_out = width_out, side // 2, width_out * 2
+        self.features = nn.Sequential(*stages)
+        self.output = nn.Sequential(
+            nn.Flatten(),
+            nn.Dropout(dropout),
+            nn.Linear(channels, hidden_units),
+            nn.ReLU(),
+            nn.Linear(hidden_units, embedding_dim),
+        )
+
+    def forward(self, pixels):
+        images = pixels.reshape(pixels.shape[0], *self.image_shape)
+        maps = self.features((images - 0.5) / 0.25)
+        return self.output(maps.mean(dim=(2, 3)))
+
+
 ENCODERS = {
     "mlp": MLPEncoder,
+    "cnn": PixelCNNEncoder,
     "sparse": SparseEncoder,
     "bag": BagOfTokensEncoder,
     "gru": RecurrentEncoder,

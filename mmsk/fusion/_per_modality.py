@@ -18,9 +18,10 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import clone, is_classifier
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
 from sklearn.model_selection import check_cv, cross_val_predict
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.parallel import Parallel, delayed
@@ -31,6 +32,9 @@ from .._blocks import _pin_default_output
 from .._utils import as_memory, modality_error
 from ._binning import unique_strings
 from ._common import as_probabilities, multimodal_tags, sample_weight_params
+
+#: Penalties the default regressor of an image modality chooses among (by leave-one-out).
+IMAGE_RIDGE_ALPHAS = np.logspace(0, 5, 11)
 
 PER_MODALITY_CONSTRAINTS = {
     "modalities": [StrOptions({"auto"}), list],
@@ -164,6 +168,8 @@ class ClassifierOutputsMixin:
     def _default_estimator(self, kind):
         if kind == "text":
             return LogisticRegression(C=3.0, max_iter=1000)
+        if kind == "image":
+            return make_pipeline(StandardScaler(), LogisticRegression(C=0.05, max_iter=2000))
         return HistGradientBoostingClassifier(random_state=self.random_state)
 
     def _predict_one(self, model, X):
@@ -214,6 +220,8 @@ class RegressorOutputsMixin:
     def _default_estimator(self, kind):
         if kind == "text":
             return Ridge(alpha=1.0)
+        if kind == "image":
+            return make_pipeline(StandardScaler(), RidgeCV(alphas=IMAGE_RIDGE_ALPHAS))
         return HistGradientBoostingRegressor(random_state=self.random_state)
 
     def _bin_inputs(self, predictions):

@@ -6,7 +6,6 @@ Models are loaded from local files only: mmsk never downloads a model.
 """
 
 import os
-import re
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -19,6 +18,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 from sklearn_compat.base import _fit_context
 
+from .._devices import check_device_name
+from .._devices import resolve_device as _resolve_torch_device
 from .._kinds import cell_to_text
 from .._utils import import_optional
 from .._validation import check_frame
@@ -33,7 +34,6 @@ CACHE_MAX_TEXTS = 50_000
 PROGRESS_MIN_TEXTS = 5_000
 
 _MAX_LOADED_MODELS = 2
-_DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
 _INSTALL_HINT = 'Install the text extra: pip install "mmsk[text]".'
 
 
@@ -506,11 +506,7 @@ def encode_texts(model, texts, batch_size, show_progress):
 
 
 def _check_device_name(device):
-    if not _DEVICE_PATTERN.fullmatch(device):
-        raise ValueError(
-            "The 'device' parameter of SentenceEmbedder must be 'auto', 'cpu', 'cuda', "
-            f"'cuda:<index>' or 'mps'. Got {device!r} instead."
-        )
+    check_device_name(device, "SentenceEmbedder")
 
 
 def resolve_device(device):
@@ -527,26 +523,4 @@ def resolve_device(device):
     """
     _check_device_name(device)
     _import_sentence_transformer()
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda"):
-        _check_cuda_device(torch, device)
-    if device == "mps" and not torch.backends.mps.is_available():
-        raise ValueError(
-            "SentenceEmbedder got device='mps', but MPS is not available in this torch "
-            "installation. Use device='auto' or device='cpu'."
-        )
-    return device
-
-
-def _check_cuda_device(torch, device):
-    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    index = int(device.partition(":")[2] or 0)
-    if index >= count:
-        raise ValueError(
-            f"SentenceEmbedder got device={device!r}, but torch sees {count} CUDA "
-            "device(s). Use device='auto' (CUDA when available, else CPU) or "
-            "device='cpu'."
-        )
+    return _resolve_torch_device(device, "SentenceEmbedder", "text")

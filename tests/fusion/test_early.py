@@ -59,9 +59,9 @@ def test_explicit_modality_weights_scale_blocks(classification_data):
     )
     with pytest.raises(
         ValueError,
-        match=r"'modality_weights' parameter of ModalityUnion names modalities \['image'\]",
+        match=r"'modality_weights' parameter of ModalityUnion names modalities \['audio'\]",
     ):
-        ModalityUnion(modality_weights={"image": 1.0}).fit(X)
+        ModalityUnion(modality_weights={"audio": 1.0}).fit(X)
 
 
 def test_presence_indicator_only_for_modalities_missing_at_fit(classification_data, missing_data):

@@ -118,9 +118,9 @@ def test_per_modality_estimator_override(classification_data):
     assert isinstance(model.named_estimators_["text"][-1], LogisticRegression)
     with pytest.raises(
         ValueError,
-        match=r"'estimators' parameter of LateFusionClassifier names modalities \['image'\]",
+        match=r"'estimators' parameter of LateFusionClassifier names modalities \['audio'\]",
     ):
-        LateFusionClassifier(estimators={"image": LogisticRegression()}).fit(X, y)
+        LateFusionClassifier(estimators={"audio": LogisticRegression()}).fit(X, y)
 
 
 def test_probability_free_estimator_needs_vote(classification_data):

@@ -163,9 +163,9 @@ def test_a_custom_torch_module_encodes_a_modality(classification_data):
         ({"text": "gru"}, ValueError, r"encoders\['text'\]='gru' does not fit .*sparse"),
         ({"tabular": "sparse"}, ValueError, r"encoders\['tabular'\]='sparse'.*\['mlp'\]"),
         (
-            {"image": "mlp"},
+            {"audio": "mlp"},
             ValueError,
-            r"'encoders' parameter of NeuralFusionClassifier names modalities \['image'\]",
+            r"'encoders' parameter of NeuralFusionClassifier names modalities \['audio'\]",
         ),
         ({"text": 3}, TypeError, r"encoders\['text'\] must be an encoder name or a torch"),
     ],

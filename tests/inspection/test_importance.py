@@ -346,8 +346,8 @@ def test_modality_importance_rejects_an_unfitted_estimator(split):
             r"range \[1, inf\)\. Got 0 instead\.",
         ),
         (
-            {"modalities": ["text", "image"]},
-            r"names \['image'\], which are not modalities of EarlyFusionClassifier; its "
+            {"modalities": ["text", "audio"]},
+            r"names \['audio'\], which are not modalities of EarlyFusionClassifier; its "
             r"modalities are \['tabular', 'text'\]",
         ),
         (
