@@ -34,6 +34,8 @@ CHECK_SETTINGS = {
     "TextVectorizer": [{}, {"sparse_output": False}],
     "TextTokenizer": [{}],
     "SentenceEmbedder": [{}],
+    "ImageEmbedder": [{"backend": "classical"}],
+    "ImageArrays": [{"image_size": 4}],
     "ModalityUnion": [{}],
     "EarlyFusionClassifier": [{}],
     "EarlyFusionRegressor": [{}],

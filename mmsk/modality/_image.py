@@ -17,7 +17,13 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 from sklearn_compat.base import _fit_context
 
 from .._devices import check_device_name, resolve_device
-from .._image_io import content_key, is_missing_cell, read_images, warn_unreadable
+from .._image_io import (
+    content_key,
+    is_missing_cell,
+    looks_like_image_cell,
+    read_images,
+    warn_unreadable,
+)
 from .._validation import check_frame
 from ._embedding import EmbeddingCache
 from ._image_cnn import CNN_FEATURES, CNN_IMAGE_SIZE, cnn_outputs
@@ -106,8 +112,9 @@ class ImageEmbedder(TransformerMixin, BaseEstimator):
         The device the CNN runs on; None for the other backends.
     embedding_dim_ : int
         Number of features per column before PCA.
-    pca_ : list of PCA or None
-        The fitted PCA of each column, when ``n_components`` is set.
+    pca_ : list of {PCA, None} or None
+        The fitted PCA of each column, when ``n_components`` is set (None for a
+        column with no readable training image, whose components are then zeros).
 
     See Also
     --------
@@ -278,7 +285,7 @@ class ImageEmbedder(TransformerMixin, BaseEstimator):
 
     def _feature_names(self):
         if self.pca_ is not None:
-            return [f"pc{i}" for i in range(self.pca_[0].n_components_)]
+            return [f"pc{i}" for i in range(self.n_components)]
         if self.backend_ == "classical":
             return classical_feature_names()
         prefix = "cnn" if self.backend_ == "cnn" else "feature"
@@ -300,7 +307,8 @@ class ImageEmbedder(TransformerMixin, BaseEstimator):
         if signature is not None:
             cache = _feature_cache(signature)
             keys = [
-                None if is_missing_cell(cell) else content_key(cell, self.root) for cell in cells
+                content_key(cell, self.root) if looks_like_image_cell(cell) else None
+                for cell in cells
             ]
             features = cache.lookup([key for key in keys if key is not None])
         todo = [
@@ -391,7 +399,10 @@ class ImageEmbedder(TransformerMixin, BaseEstimator):
         return bool(self.show_progress)
 
     def _fit_pca(self, features, present, column):
+        """The PCA of one column, fitted on its readable images; None when there are none."""
         n_rows, width = int(present.sum()), features.shape[1]
+        if n_rows == 0:
+            return None
         if self.n_components > min(n_rows, width):
             raise ValueError(
                 f"ImageEmbedder got n_components={self.n_components}, but column "
@@ -405,8 +416,8 @@ class ImageEmbedder(TransformerMixin, BaseEstimator):
         blocks = []
         for j, (features, present) in enumerate(raw):
             if self.pca_ is not None:
-                reduced = np.zeros((len(features), self.pca_[j].n_components_))
-                if present.any():
+                reduced = np.zeros((len(features), self.n_components))
+                if present.any() and self.pca_[j] is not None:
                     reduced[present] = self.pca_[j].transform(features[present])
                 features = reduced
             blocks.append(features)
