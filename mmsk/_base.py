@@ -177,12 +177,15 @@ def _cell_present(column):
     present = column.notna().to_numpy()
     if pd.api.types.is_numeric_dtype(column.dtype):
         return present & np.isfinite(column.to_numpy(dtype=np.float64, na_value=np.nan))
+    text_like = isinstance(column.dtype, pd.StringDtype) or pd.api.types.is_object_dtype(
+        column.dtype
+    )
+    if text_like and holds_images(column):
+        return image_cells_present(column)
     if isinstance(column.dtype, pd.StringDtype):
         blank = column.str.strip().eq("").fillna(False)
         return present & ~blank.to_numpy(dtype=bool)
     if pd.api.types.is_object_dtype(column.dtype):
-        if holds_images(column):
-            return image_cells_present(column)
         blank = column.map(_is_blank)
         return present & ~blank.to_numpy(dtype=bool)
     return present

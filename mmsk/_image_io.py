@@ -114,8 +114,9 @@ def is_image_column(values):
     """Whether a column holds images: most of its set cells look like images.
 
     At least 90% of the set cells (of at most 64 evenly spaced ones) must have the
-    form of an image; strings count only when the files they name exist, checked on
-    a few of them, so a column of file names of another machine stays text.
+    form of an image; when most of them are file paths, at least half of the files
+    (of a few checked) must exist, so a column of another machine's file names stays
+    text or categorical.
 
     Parameters
     ----------
@@ -132,9 +133,12 @@ def is_image_column(values):
     looking = [value for value in cells if looks_like_image_cell(value)]
     if len(looking) < _IMAGE_SHARE * len(cells):
         return False
-    paths = [value for value in looking if isinstance(value, str)][:16]
-    existing = sum(os.path.isfile(os.path.expanduser(path.strip())) for path in paths)
-    return 2 * existing >= len(paths)
+    paths = [value for value in looking if isinstance(value, str)]
+    if 2 * len(paths) <= len(looking):
+        return True
+    checked = paths[:16]
+    existing = sum(os.path.isfile(os.path.expanduser(path.strip())) for path in checked)
+    return 2 * existing >= len(checked)
 
 
 def _set_sample(values, size=64):
@@ -347,7 +351,9 @@ def image_cells_present(values):
     """Whether each cell of an image column holds a readable image.
 
     Files are checked once per path, size and modification time (the answer is
-    remembered); other cells are decoded.
+    remembered); other cells are decoded. A relative path that names no file under
+    the working directory cannot be checked here (the transformer may read it from
+    its ``root``) and counts as present; the transformer warns if it cannot read it.
 
     Parameters
     ----------
@@ -368,12 +374,19 @@ def _readable(value):
         return _is_pixel_array(value) and value.shape[0] * value.shape[1] <= MAX_IMAGE_PIXELS
     if not looks_like_image_cell(value):
         return False
+    if isinstance(value, str) and _unverifiable_path(value):
+        return True
     key = content_key(value)
     known = _READABLE.get(key)
     if known is None:
         known = _decodes(value)
         _READABLE.put(key, known)
     return known
+
+
+def _unverifiable_path(value):
+    path = resolve_path(value)
+    return not os.path.isabs(path) and not os.path.exists(path)
 
 
 def _decodes(value):

@@ -143,9 +143,17 @@ def _detect_object_kind(values):
         mean_words >= _TEXT_MIN_WORDS and unique_share >= _TEXT_MIN_UNIQUE_SHARE
     ):
         return "text"
-    if len(values) >= _IDENTIFIER_MIN_ROWS and values.is_unique and mean_words < 1.5:
+    if len(values) >= _IDENTIFIER_MIN_ROWS and _all_distinct(values) and mean_words < 1.5:
         return "identifier"
     return "categorical"
+
+
+def _all_distinct(values):
+    """Whether no two cells are equal; cells that cannot be hashed compare as text."""
+    try:
+        return values.is_unique
+    except TypeError:
+        return values.map(cell_to_text).is_unique
 
 
 def _is_blank_text(texts):

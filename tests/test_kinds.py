@@ -414,3 +414,71 @@ def test_parse_dates_aware_datetimes_converted_to_utc():
     result = parse_dates(values)
     assert str(result.dt.tz) == "UTC"
     assert result.iloc[0].hour == 18
+
+
+# ----------------------------------------------------------------- images
+
+
+def _image_png(path, seed=0):
+    from PIL import Image
+
+    pixels = np.random.default_rng(seed).integers(0, 256, (12, 12, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(path)
+    return str(path)
+
+
+def test_image_columns_of_every_cell_kind_are_detected(tmp_path):
+    from PIL import Image
+
+    paths = [_image_png(tmp_path / f"{i}.png", i) for i in range(25)]
+    blobs = [open(path, "rb").read() for path in paths]
+    X = pd.DataFrame(
+        {
+            "path": paths,
+            "blob": pd.Series(blobs, dtype=object),
+            "pil": pd.Series([Image.open(path) for path in paths], dtype=object),
+            "array": pd.Series([np.zeros((8, 8, 3), np.uint8)] * 25, dtype=object),
+            "grey": pd.Series([np.zeros((8, 8))] * 24 + [None], dtype=object),
+            "words": [f"a red poster of cat number {i}" for i in range(25)],
+        }
+    )
+    kinds = detect_column_kinds(X)
+    assert kinds == {
+        "path": "image",
+        "blob": "image",
+        "pil": "image",
+        "array": "image",
+        "grey": "image",
+        "words": "text",
+    }
+
+
+def test_file_names_of_absent_images_are_not_an_image_column(tmp_path):
+    names = [f"photo_{i}.png" for i in range(30)]
+    assert detect_column_kind(pd.Series(names)) != "image"
+    present = [_image_png(tmp_path / name, i) for i, name in enumerate(names)]
+    assert detect_column_kind(pd.Series(present)) == "image"
+
+
+def test_a_few_corrupt_or_missing_cells_keep_an_image_column(tmp_path):
+    cells = [np.zeros((8, 8, 3), np.uint8)] * 30 + [b"corrupt", None, "", np.nan]
+    assert detect_column_kind(pd.Series(cells, dtype=object)) == "image"
+
+
+def test_small_arrays_and_vectors_are_not_images():
+    vectors = pd.Series([np.arange(5.0)] * 20, dtype=object)
+    tiny = pd.Series([np.zeros((2, 2))] * 20, dtype=object)
+    assert detect_column_kind(vectors) != "image"
+    assert detect_column_kind(tiny) != "image"
+
+
+def test_kind_selector_picks_image_columns(tmp_path):
+    from mmsk import KindSelector
+
+    X = pd.DataFrame(
+        {
+            "photo": pd.Series([np.zeros((8, 8, 3), np.uint8)] * 3, dtype=object),
+            "price": [1.0, 2.0, 3.0],
+        }
+    )
+    assert KindSelector("image")(X) == ["photo"]

@@ -299,42 +299,52 @@ class ImageEmbedder(TransformerMixin, BaseEstimator):
         return self.backend
 
     def _column_features(self, values, column):
-        """Features of one column's cells and the mask of readable images."""
+        """Features of one column's cells and the mask of readable images.
+
+        Cached images are not read again, and an image found in several cells is read
+        and described once.
+        """
         cells = values.tolist()
-        features = {}
-        keys = None
         signature = self._cache_signature()
+        keys = [None] * len(cells)
+        known = {}
         if signature is not None:
-            cache = _feature_cache(signature)
             keys = [
                 content_key(cell, self.root) if looks_like_image_cell(cell) else None
                 for cell in cells
             ]
-            features = cache.lookup([key for key in keys if key is not None])
-        todo = [
-            i
-            for i, cell in enumerate(cells)
-            if not is_missing_cell(cell) and (keys is None or keys[i] not in features)
-        ]
+            known = _feature_cache(signature).lookup([key for key in keys if key is not None])
+        todo = self._cells_to_describe(cells, keys, known)
         images, failures = read_images([cells[i] for i in todo], self.root)
         warn_unreadable(
             "ImageEmbedder", column, [(todo[p], why) for p, why in failures], len(cells)
         )
         readable = [i for i, image in zip(todo, images) if image is not None]
         described = self._describe([image for image in images if image is not None], column)
-        computed = dict(zip(readable, described))
         if signature is not None and readable:
             _feature_cache(signature).store([keys[i] for i in readable], described)
-        return self._place(cells, keys, features, computed)
+        by_position = dict(zip(readable, described))
+        known.update((keys[i], row) for i, row in by_position.items() if keys[i] is not None)
+        return self._place(keys, known, by_position)
 
-    def _place(self, cells, keys, cached, computed):
-        width = self.embedding_dim_ or 0
-        block = np.zeros((len(cells), width))
-        present = np.zeros(len(cells), dtype=bool)
-        for i in range(len(cells)):
-            row = computed.get(i)
-            if row is None and keys is not None and keys[i] is not None:
-                row = cached.get(keys[i])
+    @staticmethod
+    def _cells_to_describe(cells, keys, known):
+        todo, queued = [], set()
+        for i, (cell, key) in enumerate(zip(cells, keys)):
+            if is_missing_cell(cell) or key in known or key in queued:
+                continue
+            if key is not None:
+                queued.add(key)
+            todo.append(i)
+        return todo
+
+    def _place(self, keys, by_key, by_position):
+        block = np.zeros((len(keys), self.embedding_dim_ or 0))
+        present = np.zeros(len(keys), dtype=bool)
+        for i, key in enumerate(keys):
+            row = by_position.get(i)
+            if row is None and key is not None:
+                row = by_key.get(key)
             if row is not None:
                 block[i] = row
                 present[i] = True
@@ -391,7 +401,8 @@ class ImageEmbedder(TransformerMixin, BaseEstimator):
                 features = _in_batches(classical_features, images, self.batch_size, advance)
             else:
                 features = _callable_features(self.backend, images)
-        return np.asarray(features, dtype=np.float64)
+        # Rounded as the cache stores them, so cached and fresh features are equal.
+        return np.asarray(features, dtype=np.float32).astype(np.float64)
 
     def _show_progress(self, n_images):
         if self.show_progress == "auto":
