@@ -407,3 +407,67 @@ def holds_images(column):
         return False
     cells = _set_sample(column)
     return sum(map(looks_like_image_cell, cells)) >= _IMAGE_SHARE * len(cells)
+
+
+def anchor_image_paths(frame, folder):
+    """Make the relative image paths of a table read from ``folder`` absolute.
+
+    A column is rewritten when most of its set cells end in an image file extension
+    and at least one of its relative paths names a file under ``folder`` but not under
+    the working directory: the paths of a CSV file are usually relative to the file.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table, as read.
+    folder : str or path-like
+        The folder of the file it was read from.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        ``frame``, or a copy with the image path columns made absolute.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from mmsk.datasets import get_data_folder
+    >>> from mmsk._image_io import anchor_image_paths
+    >>> table = pd.DataFrame({"image": ["poster_images/poster_000.png"]})
+    >>> anchored = anchor_image_paths(table, get_data_folder())
+    >>> anchored["image"].iloc[0].endswith("poster_000.png"), anchored is table
+    (True, False)
+    """
+    columns = [label for label in frame.columns if _relative_to(frame[label], folder)]
+    if not columns:
+        return frame
+    frame = frame.copy()
+    for label in columns:
+        frame[label] = frame[label].map(lambda cell: _anchored(cell, folder), na_action="ignore")
+    return frame
+
+
+def _relative_to(column, folder):
+    if not (
+        pd.api.types.is_object_dtype(column.dtype) or isinstance(column.dtype, pd.StringDtype)
+    ):
+        return False
+    cells = [cell for cell in _set_sample(column) if isinstance(cell, str)]
+    image_paths = [cell for cell in cells if looks_like_image_cell(cell)]
+    if not cells or len(image_paths) < _IMAGE_SHARE * len(cells):
+        return False
+    return any(
+        not os.path.isabs(path := resolve_path(cell))
+        and not os.path.exists(path)
+        and os.path.isfile(os.path.join(os.fspath(folder), path))
+        for cell in image_paths[:16]
+    )
+
+
+def _anchored(cell, folder):
+    if not isinstance(cell, str) or not cell.strip():
+        return cell
+    path = resolve_path(cell)
+    if os.path.isabs(path):
+        return path
+    return os.path.abspath(os.path.join(os.fspath(folder), path))

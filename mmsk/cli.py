@@ -18,8 +18,9 @@ from sklearn.base import clone, is_classifier
 from sklearn.model_selection import KFold, StratifiedKFold, cross_validate, train_test_split
 from sklearn.utils.multiclass import type_of_target
 
+from ._image_io import anchor_image_paths
 from ._registry import FAMILIES
-from .datasets import load_clothing_reviews
+from .datasets import load_clothing_reviews, load_poster_listings
 
 TASKS = ("auto", "binary", "multiclass", "regression")
 DEFAULT_SCORING = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "r2"}
@@ -199,9 +200,13 @@ def plot_leaderboard(rows, scoring, path):
 
 
 def read_csv(path):
-    """Read a CSV file; a missing or unreadable file is a :class:`CommandError`."""
+    """Read a CSV file; a missing or unreadable file is a :class:`CommandError`.
+
+    Image paths relative to the file's folder are made absolute, so a CSV and its
+    images can be used from any working directory.
+    """
     try:
-        return pd.read_csv(path)
+        return anchor_image_paths(pd.read_csv(path), Path(path).resolve().parent)
     except FileNotFoundError:
         raise CommandError(f"no such file: {path}") from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
@@ -227,11 +232,21 @@ def _first_line(error):
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
+#: The bundled demo tables ``mmsk compare --demo`` runs on.
+DEMOS = {"clothing": load_clothing_reviews, "posters": load_poster_listings}
+
+
 def _load_data(args):
     if args.data is None:
-        X, y = load_clothing_reviews(return_X_y=True)
-        print(f"Bundled demo data: {X.shape[0]} rows, {X.shape[1]} columns; target {y.name!r}")
+        demo = args.demo or "clothing"
+        X, y = DEMOS[demo](return_X_y=True)
+        print(
+            f"Bundled demo data ({demo}): {X.shape[0]} rows, {X.shape[1]} columns; "
+            f"target {y.name!r}"
+        )
         return X, y
+    if args.demo is not None:
+        raise CommandError("--demo runs on a bundled table; give either DATA or --demo")
     if args.target is None:
         raise CommandError("--target is required when a data file is given")
     X, y = read_table(args.data, args.target)
@@ -406,10 +421,17 @@ def _add_compare(commands):
         description=(
             "Cross-validate early fusion, every late-fusion rule and, when the extras "
             "are installed, Bayesian-network fusion, on the same folds. Without DATA, "
-            "runs on the bundled women's clothing reviews (target 'Recommended IND')."
+            "runs on a bundled demo: the women's clothing reviews (target 'Recommended "
+            "IND'), or with --demo posters the poster listings (images, descriptions and "
+            "prices; target 'sold'). Image paths in DATA may be relative to its folder."
         ),
     )
     compare_command.add_argument("data", nargs="?", metavar="DATA.csv", help="input CSV")
+    compare_command.add_argument(
+        "--demo",
+        choices=sorted(DEMOS),
+        help="bundled demo table to run on when no DATA is given (default: clothing)",
+    )
     compare_command.add_argument("--target", help="target column (required with DATA)")
     _add_task_options(compare_command)
     compare_command.add_argument(

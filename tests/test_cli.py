@@ -182,7 +182,7 @@ def test_main_returns_two_on_a_bad_file(capsys):
 def test_compare_runs_on_the_bundled_data_without_a_file():
     result = run("compare", "--cv", "2", "--fusions", "early", "late-mean")
     assert result.returncode == 0, result.stderr
-    assert "Bundled demo data: 4000 rows" in result.stdout
+    assert "Bundled demo data (clothing): 4000 rows" in result.stdout
     assert "late-mean" in result.stdout and "early" in result.stdout
 
 
@@ -220,3 +220,60 @@ def test_predict_reads_columns_by_name_and_ignores_others(reviews_csv, tmp_path)
     result = run("predict", str(model_path), str(lacking), "-o", str(tmp_path / "x.csv"))
     assert result.returncode == 2
     assert "'Review Text' (read by modality 'text')" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def listings_csv(tmp_path_factory):
+    """A CSV of 40 listings whose image paths are relative to the CSV's folder."""
+    import numpy as np
+    from PIL import Image
+
+    folder = tmp_path_factory.mktemp("listings")
+    (folder / "photos").mkdir()
+    rng = np.random.default_rng(0)
+    sold = np.tile([0, 1], 20)
+    paths = []
+    for i, label in enumerate(sold):
+        pixels = rng.integers(0, 40, (16, 16, 3), dtype=np.uint8)
+        pixels[..., 0 if label else 2] += 200
+        Image.fromarray(pixels).save(folder / "photos" / f"{i}.png")
+        paths.append(f"photos/{i}.png")
+    paths[3] = "photos/missing.png"
+    frame = pd.DataFrame({"price": rng.normal(size=40), "photo": paths, "sold": sold})
+    frame.loc[5, "photo"] = None
+    frame.to_csv(folder / "listings.csv", index=False)
+    return folder / "listings.csv"
+
+
+def test_compare_reads_image_paths_relative_to_the_csv(listings_csv, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    from mmsk.cli import read_table
+
+    X, y = read_table(str(listings_csv), "sold")
+    assert os.path.isabs(X.loc[0, "photo"]) and os.path.isfile(X.loc[0, "photo"])
+    assert pd.isna(X.loc[5, "photo"])
+    result = run(
+        "compare",
+        str(listings_csv),
+        "--target",
+        "sold",
+        "--cv",
+        "2",
+        "--fusions",
+        "early",
+        "late-mean",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "late-mean" in result.stdout
+
+
+def test_demo_and_data_together_is_a_one_line_error(listings_csv, capsys):
+    status = main(["compare", str(listings_csv), "--target", "sold", "--demo", "posters"])
+    assert status == 2
+    assert "give either DATA or --demo" in capsys.readouterr().err
+
+
+def test_unknown_demo_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--demo", "mnist"])
+    assert "invalid choice: 'mnist'" in capsys.readouterr().err
