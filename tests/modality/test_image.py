@@ -222,7 +222,7 @@ def test_cnn_backend_gives_pooled_efficientnet_features():
 
 @needs_cnn
 def test_cnn_backend_recognises_a_real_photograph():
-    from skimage import data
+    data = pytest.importorskip("skimage.data")
 
     from mmsk.modality._image_cnn import cnn_outputs
 
@@ -373,3 +373,13 @@ def test_image_arrays_grayscale_and_unreadable_cells():
         pixels = ImageArrays(image_size=5, grayscale=True).fit_transform(X)
     assert pixels.shape == (2, 25)
     assert pixels[0].any() and not pixels[1].any()
+
+
+@pytest.mark.skipif(not cnn_available(), reason='needs the "image" extra')
+def test_cuda_on_a_machine_without_one_is_a_clear_error():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    with pytest.raises(ValueError, match=r"device='cuda', but torch sees 0 CUDA device"):
+        ImageEmbedder(backend="cnn", device="cuda").fit(_frame([_pixels(0)]))
