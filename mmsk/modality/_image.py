@@ -641,3 +641,61 @@ class ImageArrays(TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = True
         tags.input_tags.string = True
         return tags
+
+
+def imagenet_class_names():
+    """The 1,000 ImageNet class names, in the order of the CNN's outputs.
+
+    Returns
+    -------
+    names : list of str
+        Short English names (``"tench"``, ``"goldfish"``, ... ``"toilet tissue"``),
+        shipped with mmsk.
+    """
+    from importlib.resources import files
+
+    text = files("mmsk.modality").joinpath("data/imagenet_classes.txt").read_text("utf-8")
+    return text.splitlines()
+
+
+def imagenet_probabilities(
+    cells, *, root=None, device="cpu", batch_size=32, image_size=CNN_IMAGE_SIZE
+):
+    """ImageNet class probabilities of image cells, from the pretrained CNN.
+
+    Parameters
+    ----------
+    cells : sequence
+        Image cells (file paths, bytes, PIL images or pixel arrays); missing ones
+        allowed.
+    root : str, path-like or None, default=None
+        Folder that relative file paths are relative to.
+    device : str, default="cpu"
+        A resolved torch device.
+    batch_size : int, default=32
+        Images through the network at once.
+    image_size : int, default=224
+        Side of the square the images are resized to.
+
+    Returns
+    -------
+    probabilities : ndarray of shape (n_cells, 1000)
+        Zeros in the rows of missing or unreadable images.
+    present : ndarray of bool of shape (n_cells,)
+        Whether each cell's image could be read.
+    """
+    images, _ = read_images(list(cells), root)
+    present = np.array([image is not None for image in images], dtype=bool)
+    probabilities = np.zeros((len(images), 1000))
+    if present.any():
+        logits = cnn_outputs(
+            [image for image in images if image is not None],
+            device=device,
+            batch_size=batch_size,
+            image_size=image_size,
+            logits=True,
+        ).astype(np.float64)
+        logits -= logits.max(axis=1, keepdims=True)
+        exponentials = np.exp(logits)
+        probabilities[present] = exponentials / exponentials.sum(axis=1, keepdims=True)
+    return probabilities, present

@@ -383,3 +383,22 @@ def test_cuda_on_a_machine_without_one_is_a_clear_error():
         pytest.skip("this machine has a CUDA GPU")
     with pytest.raises(ValueError, match=r"device='cuda', but torch sees 0 CUDA device"):
         ImageEmbedder(backend="cnn", device="cuda").fit(_frame([_pixels(0)]))
+
+
+def test_imagenet_class_names_are_the_networks_thousand_outputs():
+    from mmsk.modality._image import imagenet_class_names
+
+    names = imagenet_class_names()
+    assert len(names) == 1000
+    assert names[0] == "tench" and names[967] == "espresso" and names[999] == "toilet tissue"
+
+
+@needs_cnn
+def test_imagenet_probabilities_sum_to_one_where_an_image_is_readable():
+    from mmsk.modality._image import imagenet_probabilities
+
+    probabilities, present = imagenet_probabilities(
+        [_pixels(0), None, b"GIF89a broken"], device="cpu", image_size=32
+    )
+    assert present.tolist() == [True, False, False]
+    np.testing.assert_allclose(probabilities.sum(axis=1), [1.0, 0.0, 0.0])
