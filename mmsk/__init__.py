@@ -3,6 +3,11 @@
 from ._base import KindSelector, default_modalities
 from ._kinds import detect_column_kinds
 from ._registry import public_estimators
+from .coordinated import (
+    CrossModalRetriever,
+    CrossModalTransferClassifier,
+    CrossModalTransferRegressor,
+)
 from .fusion import (
     BayesianNetworkFusionClassifier,
     BayesianNetworkFusionRegressor,

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from importlib.util import find_spec
 
 from ._utils import EXTRAS
+from .coordinated._linear import LinearSpace
+from .coordinated._retriever import CrossModalRetriever
+from .coordinated._transfer import CrossModalTransferClassifier, CrossModalTransferRegressor
 from .fusion._bayes_network import PosteriorTables
 from .fusion._bayesian import BayesianNetworkFusionClassifier, BayesianNetworkFusionRegressor
 from .fusion._early import EarlyFusionClassifier, EarlyFusionRegressor, ModalityUnion
@@ -32,6 +35,8 @@ from .modality import (
 )
 
 __all__ = [
+    "COORDINATED",
+    "COORDINATED_STATE_TYPES",
     "FAMILIES",
     "TRANSFORMERS",
     "FusionFamily",
@@ -219,6 +224,21 @@ TRANSFORMERS = (
 )
 
 
+#: The coordinated representations: shared spaces for cross-modal retrieval and transfer.
+#: They sit beside the fusion families (not ``compare`` candidates: they do not fuse into
+#: one prediction of a task). Their extra is None: only ``method="contrastive"`` needs
+#: torch and skorch, and says so when it is fitted.
+COORDINATED = (
+    PublicTransformer(CrossModalRetriever),
+    PublicTransformer(CrossModalTransferClassifier),
+    PublicTransformer(CrossModalTransferRegressor),
+)
+
+#: The classes of the coordinated representations' fitted state that a saved file may
+#: hold (the closed-form shared spaces; a contrastive space holds a torch network).
+COORDINATED_STATE_TYPES = (LinearSpace,)
+
+
 def public_estimators():
     """Every public estimator class with the extra it needs, transformers first.
 
@@ -230,6 +250,7 @@ def public_estimators():
     entries = [(entry.estimator, entry.extra) for entry in TRANSFORMERS]
     for family in FAMILIES:
         entries.extend((estimator, family.extra) for estimator in family.estimators)
+    entries.extend((entry.estimator, entry.extra) for entry in COORDINATED)
     return entries
 
 

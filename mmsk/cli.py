@@ -387,6 +387,82 @@ def _columns_read_by(model):
     return dict.fromkeys(model.feature_names_in_, "the model")
 
 
+RETRIEVAL_METHODS = ("cca", "pls", "contrastive")
+_SHOWN_CHARACTERS = 160
+
+
+def run_retrieve(args):
+    """``mmsk retrieve``."""
+    table = read_csv(args.data)
+    for option, column in (
+        ("--query-column", args.query_column),
+        ("--target-column", args.target_column),
+    ):
+        if column not in table.columns:
+            raise CommandError(
+                f"{option} {column!r} is not in {args.data}; its columns are {list(table.columns)}"
+            )
+    if args.query_column == args.target_column:
+        raise CommandError("--query-column and --target-column must be two different columns")
+    shown = [args.target_column, *[c for c in args.show or [] if c != args.target_column]]
+    unknown = [column for column in shown if column not in table.columns]
+    if unknown:
+        raise CommandError(
+            f"--show names columns not in {args.data}: {unknown}; its columns are "
+            f"{list(table.columns)}"
+        )
+    queries = _retrieval_queries(args)
+    retriever = _fitted_retriever(args, table)
+    n_indexed = len(retriever.index_rows_[retriever.target_])
+    distances, indices = retriever.kneighbors(queries, n_neighbors=min(args.k, n_indexed))
+    for query, row_distances, row_indices in zip(queries[args.query_column], distances, indices):
+        print(f"\nquery: {query}")
+        for rank, (distance, index) in enumerate(zip(row_distances, row_indices), start=1):
+            cells = "  ".join(_shorten(table.iloc[index][column]) for column in shown)
+            print(f"{rank:>3}. row {index:<6} similarity {1 - distance:.3f}  {cells}")
+    return 0
+
+
+def _retrieval_queries(args):
+    if bool(args.query) == bool(args.queries):
+        raise CommandError("give the queries with --query TEXT (repeatable) or --queries CSV")
+    if args.query:
+        return pd.DataFrame({args.query_column: args.query})
+    frame = read_csv(args.queries)
+    if args.query_column not in frame.columns:
+        raise CommandError(
+            f"the query CSV {args.queries} has no column {args.query_column!r}; its "
+            f"columns are {list(frame.columns)}"
+        )
+    return frame[[args.query_column]]
+
+
+def _fitted_retriever(args, table):
+    from .coordinated import CrossModalRetriever
+
+    start = time.perf_counter()
+    retriever = CrossModalRetriever(
+        query=args.query_column,
+        target=args.target_column,
+        method=args.method,
+        n_components=args.n_components,
+        random_state=0,
+    ).fit(table[[args.query_column, args.target_column]])
+    n_indexed = len(retriever.index_rows_[retriever.target_])
+    print(
+        f"Indexed {n_indexed} rows of {args.data} ({args.method}, "
+        f"{retriever.n_components_} components) in {time.perf_counter() - start:.1f} s"
+    )
+    return retriever
+
+
+def _shorten(value):
+    text = " ".join(str(value).split())
+    if len(text) <= _SHOWN_CHARACTERS:
+        return text
+    return text[: _SHOWN_CHARACTERS - 3] + "..."
+
+
 def build_parser():
     """The argument parser of the ``mmsk`` command."""
     parser = argparse.ArgumentParser(
@@ -395,13 +471,15 @@ def build_parser():
             "Multimodal learning on tables of numbers, categories and free text. "
             "'compare' cross-validates every fusion method the installed extras provide "
             "and prints a leaderboard; 'fit' fits one and saves it; 'predict' applies a "
-            "saved model to a CSV."
+            "saved model to a CSV; 'retrieve' indexes a CSV's column and finds the rows "
+            "that match a query written in another column's terms."
         ),
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_compare(commands)
     _add_fit(commands)
     _add_predict(commands)
+    _add_retrieve(commands)
     return parser
 
 
@@ -479,6 +557,59 @@ def _add_predict(commands):
         "-o", "--output", required=True, metavar="PREDICTIONS.csv", help="output CSV"
     )
     predict_command.set_defaults(handler=run_predict)
+
+
+def _add_retrieve(commands):
+    retrieve_command = commands.add_parser(
+        "retrieve",
+        help="index a CSV and find the rows whose target column matches a query",
+        description=(
+            "Learn a shared space for two columns of DATA from its rows where both are "
+            "set (a title and its review, a caption and its description), index the "
+            "target column, and print the best matches of each query, written like the "
+            "query column."
+        ),
+    )
+    retrieve_command.add_argument("data", metavar="DATA.csv", help="input CSV")
+    retrieve_command.add_argument(
+        "--query-column", required=True, metavar="COLUMN", help="column the queries are like"
+    )
+    retrieve_command.add_argument(
+        "--target-column", required=True, metavar="COLUMN", help="column searched"
+    )
+    retrieve_command.add_argument(
+        "--query", action="append", metavar="TEXT", help="a query (repeat for several)"
+    )
+    retrieve_command.add_argument(
+        "--queries", metavar="QUERIES.csv", help="CSV of queries, in the query column"
+    )
+    retrieve_command.add_argument(
+        "--method", choices=RETRIEVAL_METHODS, default="cca", help="shared space (default: cca)"
+    )
+    retrieve_command.add_argument(
+        "--n-components",
+        type=_positive,
+        default=32,
+        metavar="N",
+        help="dimensions of the shared space (default: 32)",
+    )
+    retrieve_command.add_argument(
+        "-k", type=_positive, default=5, metavar="K", help="matches per query (default: 5)"
+    )
+    retrieve_command.add_argument(
+        "--show", nargs="+", metavar="COLUMN", help="other columns to print with each match"
+    )
+    retrieve_command.set_defaults(handler=run_retrieve)
+
+
+def _positive(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _at_least_two(text):

@@ -65,7 +65,7 @@ import zipfile
 from sklearn.base import BaseEstimator
 
 from ._base import KindSelector
-from ._registry import FAMILIES, family_of, public_estimators
+from ._registry import COORDINATED_STATE_TYPES, FAMILIES, family_of, public_estimators
 from ._utils import import_optional
 
 __all__ = ["TRUSTED_TYPES", "dump", "get_untrusted_types", "load"]
@@ -82,6 +82,7 @@ _MMSK_CLASSES = (
     KindSelector,
     *(cls for cls, _ in public_estimators() if _skops_safe(cls)),
     *(cls for family in FAMILIES if family.skops_safe for cls in family.state_types),
+    *COORDINATED_STATE_TYPES,
 )
 
 _OTHER_TYPES = (

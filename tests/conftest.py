@@ -31,3 +31,11 @@ def regression_data():
 def missing_data():
     """300 rows where 25% of rows lack the tabular and 25% lack the text modality."""
     return make_multimodal_classification(n_samples=300, missing_rate=0.25, random_state=2)
+
+
+@pytest.fixture(scope="session")
+def image_classification():
+    """120 rows with a column of 16x16 images (20% of rows missing a modality)."""
+    return make_multimodal_classification(
+        n_samples=120, image=True, image_size=16, missing_rate=0.2, random_state=0
+    )

@@ -1261,7 +1261,23 @@ def test_catalogue_is_documented_and_large_enough():
 # NeuralFusionMultiTask reads X through the same base class and data path as the other
 # neural estimators; its target checks (2-D y, one column per task) are in
 # tests/fusion/test_neural_multitask.py.
-NOT_IN_CATALOGUE = {"SentenceEmbedder", "NeuralFusionMultiTask"}
+# The coordinated estimators (retriever and transfer) need two modalities where the
+# catalogue's tables resolve to one for several cases, and refuse fewer than two paired
+# rows; their bad input (an unknown query modality, no paired rows, one row, a too large
+# n_components) is in tests/coordinated/, with the messages asserted.
+# The image transformers read image cells, which the catalogue's tables do not hold; a
+# missing, corrupt, truncated, absent, too large or wrongly shaped image becomes a row of
+# zeros with one counting warning, asserted in tests/modality/test_image.py and, through
+# every fusion family, in tests/fusion/test_image_fusion.py.
+NOT_IN_CATALOGUE = {
+    "SentenceEmbedder",
+    "ImageEmbedder",
+    "ImageArrays",
+    "NeuralFusionMultiTask",
+    "CrossModalRetriever",
+    "CrossModalTransferClassifier",
+    "CrossModalTransferRegressor",
+}
 
 
 def test_catalogue_covers_every_public_estimator_of_the_registry():

@@ -277,3 +277,93 @@ def test_unknown_demo_is_refused(capsys):
     with pytest.raises(SystemExit):
         main(["compare", "--demo", "mnist"])
     assert "invalid choice: 'mnist'" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def pairs_csv(tmp_path_factory):
+    """120 rows of reviews with their titles, a CSV."""
+    frame = load_clothing_reviews().frame.iloc[:120]
+    path = tmp_path_factory.mktemp("pairs") / "reviews.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _retrieve(pairs_csv, *options):
+    return main(
+        [
+            "retrieve",
+            str(pairs_csv),
+            "--query-column",
+            "Title",
+            "--target-column",
+            "Review Text",
+            "--n-components",
+            "8",
+            *options,
+        ]
+    )
+
+
+def test_retrieve_prints_the_best_matches_of_each_query(pairs_csv, capsys):
+    assert (
+        _retrieve(
+            pairs_csv,
+            "--query",
+            "summer dress",
+            "--query",
+            "runs small",
+            "-k",
+            "3",
+            "--show",
+            "Department Name",
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "Indexed" in out and "(cca, 8 components)" in out
+    assert out.count("query: ") == 2
+    assert out.count("similarity ") == 6
+
+
+def test_retrieve_reads_queries_from_a_csv(pairs_csv, tmp_path, capsys):
+    queries = tmp_path / "queries.csv"
+    pd.DataFrame({"Title": ["lovely top", "too big"]}).to_csv(queries, index=False)
+    assert _retrieve(pairs_csv, "--queries", str(queries), "-k", "2") == 0
+    assert capsys.readouterr().out.count("similarity ") == 4
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--query-column", "Headline"], "--query-column 'Headline' is not in"),
+        (["--target-column", "Title"], "must be two different columns"),
+        (["--no-query"], "give the queries with --query TEXT"),
+        (["--show", "Colour"], "--show names columns not in"),
+    ],
+)
+def test_retrieve_bad_input_is_a_one_line_error(pairs_csv, options, message, capsys):
+    arguments = [
+        "retrieve",
+        str(pairs_csv),
+        "--query-column",
+        "Title",
+        "--target-column",
+        "Review Text",
+    ]
+    extra = [option for option in options if option != "--no-query"]
+    for i in range(0, len(extra) - 1, 2):
+        if extra[i] in arguments:
+            arguments[arguments.index(extra[i]) + 1] = extra[i + 1]
+        else:
+            arguments += extra[i : i + 2]
+    if "--no-query" not in options:
+        arguments += ["--query", "dress"]
+    assert main(arguments) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_retrieve_query_csv_without_the_query_column_is_an_error(pairs_csv, tmp_path, capsys):
+    queries = tmp_path / "queries.csv"
+    pd.DataFrame({"Headline": ["lovely top"]}).to_csv(queries, index=False)
+    assert _retrieve(pairs_csv, "--queries", str(queries)) == 2
+    assert "has no column 'Title'" in capsys.readouterr().err

@@ -31,8 +31,13 @@ from sklearn.pipeline import Pipeline  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from mmsk import (  # noqa: E402
+    CrossModalRetriever,
+    CrossModalTransferClassifier,
+    CrossModalTransferRegressor,
     EarlyFusionClassifier,
     EarlyFusionRegressor,
+    ImageArrays,
+    ImageEmbedder,
     KindSelector,
     LateFusionClassifier,
     LateFusionRegressor,
@@ -265,6 +270,10 @@ def _bayesian(name):
     return getattr(mmsk, name)(cv=3, random_state=0)
 
 
+def _image_column(X):
+    return ["image"]
+
+
 def _sentence_embedder():
     from mmsk import SentenceEmbedder
 
@@ -282,6 +291,20 @@ PICKLED = [
         TEXT,
         "transform",
         id="TextTokenizer",
+    ),
+    pytest.param(
+        lambda: ImageEmbedder(backend="classical"),
+        "image_classification",
+        _image_column,
+        "transform",
+        id="ImageEmbedder",
+    ),
+    pytest.param(
+        lambda: ImageArrays(image_size=8),
+        "image_classification",
+        _image_column,
+        "transform",
+        id="ImageArrays",
     ),
     pytest.param(ModalityUnion, "classification", None, "transform", id="ModalityUnion"),
     pytest.param(
@@ -363,6 +386,27 @@ PICKLED = [
         "transform",
         id="SentenceEmbedder",
         marks=NEEDS_TEXT,
+    ),
+    pytest.param(
+        lambda: CrossModalRetriever(n_components=4),
+        "classification",
+        None,
+        "transform",
+        id="CrossModalRetriever",
+    ),
+    pytest.param(
+        lambda: CrossModalTransferClassifier(aligner=CrossModalRetriever(n_components=4)),
+        "classification",
+        None,
+        "predict_proba",
+        id="CrossModalTransferClassifier",
+    ),
+    pytest.param(
+        lambda: CrossModalTransferRegressor(aligner=CrossModalRetriever(n_components=4)),
+        "regression",
+        None,
+        "predict",
+        id="CrossModalTransferRegressor",
     ),
 ]
 

@@ -21,8 +21,13 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from mmsk import (
     BayesianNetworkFusionClassifier,
     BayesianNetworkFusionRegressor,
+    CrossModalRetriever,
+    CrossModalTransferClassifier,
+    CrossModalTransferRegressor,
     EarlyFusionClassifier,
     EarlyFusionRegressor,
+    ImageArrays,
+    ImageEmbedder,
     LateFusionClassifier,
     LateFusionRegressor,
     MarkovRandomFieldFusionClassifier,
@@ -69,6 +74,8 @@ CASES = {
     "SentenceEmbedder": Case(
         lambda: SentenceEmbedder(device="cpu"), "sentences", ("sentence_transformers",)
     ),
+    "ImageEmbedder": Case(lambda: ImageEmbedder(backend="classical"), "images"),
+    "ImageArrays": Case(lambda: ImageArrays(image_size=8), "images"),
     "ModalityUnion": Case(ModalityUnion, "classification"),
     "EarlyFusionClassifier": Case(EarlyFusionClassifier, "classification"),
     "EarlyFusionRegressor": Case(EarlyFusionRegressor, "regression"),
@@ -137,6 +144,17 @@ CASES = {
         "regression",
         random_state=True,
     ),
+    "CrossModalRetriever": Case(
+        lambda: CrossModalRetriever(n_components=4), "classification", random_state=True
+    ),
+    "CrossModalTransferClassifier": Case(
+        lambda: CrossModalTransferClassifier(aligner=CrossModalRetriever(n_components=4)),
+        "classification",
+    ),
+    "CrossModalTransferRegressor": Case(
+        lambda: CrossModalTransferRegressor(aligner=CrossModalRetriever(n_components=4)),
+        "regression",
+    ),
 }
 
 
@@ -152,6 +170,11 @@ def dataset(kind):
         return X[["text_0"]], y
     if kind == "sentences":
         return X[["text_0"]].iloc[:16], y[:16]
+    if kind == "images":
+        images, labels = make_multimodal_classification(
+            n_samples=40, image=True, image_size=16, missing_rate=0.2, random_state=0
+        )
+        return images[["image"]], labels
     return X, y
 
 

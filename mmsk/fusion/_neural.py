@@ -351,6 +351,54 @@ class _BaseNeuralFusion(ModalityComposition):
                 outputs.append(module(**batch_X).to(torch.float64).cpu())
         return torch.cat(outputs).numpy().astype(np.float64)
 
+    def embed(self, X, modality):
+        """Each row's embedding of one modality, from the trained network's encoder.
+
+        Parameters
+        ----------
+        X : {array-like, pandas.DataFrame} of shape (n_samples, n_features)
+            The input table, with the columns seen during fit.
+        modality : str
+            A modality of ``modality_columns_``.
+
+        Returns
+        -------
+        embeddings : ndarray of shape (n_samples, embedding_dim)
+            The encoder's output for each row; a row where the modality is missing
+            gets the modality's learned placeholder, which is what the fusion layer
+            receives for it. Trained with ``contrastive_weight > 0``, the embeddings
+            of the modalities are aligned and can be compared across modalities.
+        """
+        check_is_fitted(self, "net_")
+        names = list(self.modality_columns_)
+        if modality not in names:
+            raise ValueError(
+                f"The 'modality' argument of embed must be a modality of this "
+                f"{type(self).__name__}, one of {names}. Got {modality!r}."
+            )
+        torch, _, training = _import_torch()
+        part = self._select_modalities(X)[names.index(modality)]
+        entries = [entry for entry in self.transformers_ if entry[0] == modality]
+        block = _checked_block(modality, transform_blocks(entries, [part])[0])
+        module, dtype = self._inference_module(torch)
+        present = presence_matrix([part])
+        dataset = training.BlockDataset(
+            {modality: block},
+            present,
+            device=self.net_.device,
+            token_blocks=self._token_blocks() & {modality},
+            dtype=dtype,
+        )
+        encoder = module.encoders[modality]
+        placeholder = module.placeholders[names.index(modality)]
+        outputs = []
+        with torch.inference_mode():
+            for batch_X, _ in training.BatchIterator(dataset, batch_size=_PREDICT_BATCH_SIZE):
+                embedded = encoder(batch_X["blocks"][modality])
+                kept = batch_X["present"][:, :1]
+                outputs.append(torch.where(kept, embedded, placeholder).to(torch.float64).cpu())
+        return torch.cat(outputs).numpy().astype(np.float64)
+
     def _inference_module(self, torch):
         """The network to predict with, and the dtype of its inputs.
 
