@@ -18,7 +18,13 @@ DOCTEST_EXTRAS = {
 # Modules that cannot even be imported without their extra (doctest collection imports
 # every module of the package).
 collect_ignore = (
-    [] if extra_installed("neural") else ["mmsk/fusion/_nn.py", "mmsk/fusion/_nn_training.py"]
+    []
+    if extra_installed("neural")
+    else [
+        "mmsk/fusion/_nn.py",
+        "mmsk/fusion/_nn_training.py",
+        "mmsk/coordinated/_contrastive_nn.py",
+    ]
 )
 
 
