@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_random_state
 _OVERSAMPLING = 10
 _POWER_ITERATIONS = 2
 _RELATIVE_RANK_TOLERANCE = 1e-9
+_GRAM_RANK_TOLERANCE = 1e-6
 
 
 class LinearSpace:
@@ -161,13 +162,17 @@ def _principal_basis(block, size, rng):
     n_samples, n_features = block.shape
     mean = np.asarray(block.mean(axis=0), dtype=np.float64).ravel()
     size = max(1, min(size, n_samples - 1, n_features))
+    tolerance = _RELATIVE_RANK_TOLERANCE
     if not sparse.issparse(block) and n_features <= max(size, 2 * _OVERSAMPLING):
         centred = np.asarray(block, dtype=np.float64) - mean
         u, singular, vt = linalg.svd(centred, full_matrices=False)
     else:
         u, singular, vt = _randomized_svd(block, mean, size + _OVERSAMPLING, rng)
+        # The sketch's singular values come from a Gram matrix (see _randomized_svd):
+        # exact to about sqrt(eps) times the largest.
+        tolerance = _GRAM_RANK_TOLERANCE
     u, vt = svd_flip(u, vt)
-    keep = min(size, int(np.sum(singular > _RELATIVE_RANK_TOLERANCE * max(singular[0], 1e-300))))
+    keep = min(size, int(np.sum(singular > tolerance * max(singular[0], 1e-300))))
     if n_samples < 2 or keep == 0:
         keep = 0
     singular = singular[:keep]
@@ -194,5 +199,131 @@ def _randomized_svd(block, mean, width, rng):
         # would cost more than everything else for a wide TF-IDF block.
         range_, _ = linalg.qr(times(transposed_times(range_)), mode="economic")
     small = transposed_times(range_).T
-    u_small, singular, vt = linalg.svd(small, full_matrices=False)
+    # The SVD of the (width, n_features) matrix ``small`` through its (width, width)
+    # Gram matrix: for a wide block, a dense SVD of ``small`` was most of the fit time.
+    eigenvalues, u_small = linalg.eigh(small @ small.T)
+    eigenvalues, u_small = eigenvalues[::-1], u_small[:, ::-1]
+    singular = np.sqrt(np.clip(eigenvalues, 0.0, None))
+    inverse = np.divide(1.0, singular, out=np.zeros_like(singular), where=singular > 0)
+    vt = (u_small.T @ small) * inverse[:, None]
     return range_ @ u_small, singular, vt
+
+
+#: Shrinkages tried by ``shrinkage="auto"``, relative to the mean eigenvalue of the
+#: query's Gram matrix in the basis; ``inf`` is the start itself (the identity map).
+SHRINKAGE_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, np.inf)
+
+
+class IdentityRidgeSpace:
+    """The target block's own feature space; the query block mapped by ``I + P M``.
+
+    Parameters
+    ----------
+    query, target : str
+        The modality names.
+    basis : ndarray of shape (n_features, rank)
+        Orthonormal directions ``P`` of the query block the correction acts on.
+    correction : ndarray of shape (rank, n_features)
+        ``M``; zeros when the identity (the start) was chosen.
+    shrinkage : float
+        The chosen shrinkage (``inf``: the identity).
+    validation_scores : dict
+        Mean reciprocal rank of the held-out pairs for each shrinkage tried (empty when
+        the shrinkage was given).
+    """
+
+    def __init__(self, query, target, basis, correction, shrinkage, validation_scores):
+        self.query = query
+        self.target = target
+        self.basis = basis
+        self.correction = correction
+        self.shrinkage = shrinkage
+        self.validation_scores = validation_scores
+        self.correlations = None
+
+    @property
+    def n_components(self):
+        return self.correction.shape[1]
+
+    def project(self, name, block):
+        """The target's rows as they are; the query's rows mapped into the target's space."""
+        block = block.toarray() if sparse.issparse(block) else np.asarray(block)
+        block = block.astype(np.float64, copy=False)
+        if name == self.target:
+            return block
+        return block + (block @ self.basis) @ self.correction
+
+
+def fit_ridge(retriever, blocks):
+    """Ridge map of the query block onto the target block, shrunk toward the identity.
+
+    ``W = I + P M`` minimises ``||Q W - T||^2 + lambda ||W - I||^2`` with the
+    correction restricted to the leading directions ``P`` of the query block; see
+    :class:`CrossModalRetriever`.
+    """
+    (query, query_block), (target, target_block) = blocks.items()
+    for name, block in blocks.items():
+        _check_finite(name, block)
+    if query_block.shape[1] != target_block.shape[1]:
+        raise ValueError(
+            f"CrossModalRetriever(method='ridge') starts from a feature space the two "
+            f"modalities share, so their blocks must have the same width; modality "
+            f"{query!r} has {query_block.shape[1]} features and {target!r} has "
+            f"{target_block.shape[1]}. Give both the same transformer (for example "
+            "SentenceEmbedder() on each text column)."
+        )
+    dense = [
+        (block.toarray() if sparse.issparse(block) else np.asarray(block)).astype(np.float64)
+        for block in (query_block, target_block)
+    ]
+    rng = check_random_state(0 if retriever.random_state is None else retriever.random_state)
+    size = _basis_size(retriever, query_block)
+    scores = {}
+    shrinkage = retriever.shrinkage
+    if shrinkage == "auto":
+        fit_rows, valid_rows = validation_split(len(dense[0]), retriever.validation_fraction, rng)
+        basis, gram, residual = _ridge_system(dense[0][fit_rows], dense[1][fit_rows], size, rng)
+        valid_query, valid_target = dense[0][valid_rows], dense[1][valid_rows]
+        for candidate in SHRINKAGE_GRID:
+            correction = _ridge_correction(gram, residual, candidate)
+            mapped = valid_query + (valid_query @ basis) @ correction
+            scores[float(candidate)] = _mean_reciprocal_rank(mapped, valid_target)
+        # The largest shrinkage among the best: the closest to the start.
+        best = max(scores.values())
+        shrinkage = max(value for value, score in scores.items() if score >= best - 1e-12)
+    basis, gram, residual = _ridge_system(dense[0], dense[1], size, rng)
+    correction = _ridge_correction(gram, residual, shrinkage)
+    return IdentityRidgeSpace(query, target, basis, correction, float(shrinkage), scores)
+
+
+def validation_split(n_rows, fraction, rng):
+    """Positions of the fitting and the held-out rows (at least one of each)."""
+    n_valid = min(max(1, int(round(fraction * n_rows))), n_rows - 1)
+    order = rng.permutation(n_rows)
+    return np.sort(order[n_valid:]), np.sort(order[:n_valid])
+
+
+def _ridge_system(query, target, size, rng):
+    """Basis ``P`` of the query, and the normal equations of ``M`` in it."""
+    _, _, _, components = _principal_basis(query, size, rng)
+    basis = components.T
+    scores = query @ basis
+    return basis, scores.T @ scores, scores.T @ (target - query)
+
+
+def _ridge_correction(gram, residual, shrinkage):
+    if np.isinf(shrinkage) or gram.shape[0] == 0:
+        return np.zeros_like(residual)
+    scale = max(np.trace(gram) / gram.shape[0], 1e-300)
+    return linalg.solve(gram + shrinkage * scale * np.eye(gram.shape[0]), residual, assume_a="pos")
+
+
+def _mean_reciprocal_rank(queries, targets):
+    def unit(rows):
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        return np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
+
+    similarities = unit(queries) @ unit(targets).T
+    own = np.diag(similarities)
+    ranks = 1 + (similarities > own[:, None]).sum(axis=1)
+    return float(np.mean(1.0 / ranks))

@@ -40,7 +40,8 @@ from ..fusion._common import multimodal_tags
 from ..metrics import recall_at_k
 from ..modality import TextVectorizer
 from ._contrastive import fit_contrastive
-from ._linear import fit_cca, fit_pls
+from ._label_bridge import fit_label_bridge, prepare_label_bridge
+from ._linear import fit_cca, fit_pls, fit_ridge
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,16 @@ class SharedSpaceMethod:
         ``(n_rows, n_components)``) and ``n_components``.
     needs_pairs : bool, default=True
         Whether the method learns from paired rows (at least two are required).
+    prepare : callable or None, default=None
+        ``prepare(retriever, modalities)``, called before the transformers are fitted
+        with the query and target :class:`Modality` objects: checks that the method
+        suits them and returns them, possibly with other transformers.
     """
 
     name: str
     fit: Callable
     needs_pairs: bool = True
+    prepare: Callable | None = None
 
 
 #: The shared-space methods, by name.
@@ -72,7 +78,11 @@ METHODS = {
     for method in (
         SharedSpaceMethod("cca", fit_cca),
         SharedSpaceMethod("pls", fit_pls),
+        SharedSpaceMethod("ridge", fit_ridge),
         SharedSpaceMethod("contrastive", fit_contrastive),
+        SharedSpaceMethod(
+            "label_bridge", fit_label_bridge, needs_pairs=False, prepare=prepare_label_bridge
+        ),
     )
 }
 
@@ -86,6 +96,8 @@ _RETRIEVER_CONSTRAINTS = {
     "n_components": [Interval(Integral, 1, None, closed="left")],
     "regularization": [Interval(Real, 0, None, closed="left")],
     "basis_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "shrinkage": [StrOptions({"auto"}), Interval(Real, 0, np.inf, closed="right")],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
     "score_k": [Interval(Integral, 1, None, closed="left")],
     "hidden_units": [Interval(Integral, 1, None, closed="left")],
     "dropout": [Interval(Real, 0, 1, closed="left")],
@@ -94,6 +106,8 @@ _RETRIEVER_CONSTRAINTS = {
     "batch_size": [Interval(Integral, 2, None, closed="left")],
     "temperature": [Interval(Real, 0, None, closed="neither")],
     "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "label_template": [str],
+    "label_top_k": [Interval(Integral, 1, None, closed="left"), None],
     "device": [str],
     "memory": [None, str, os.PathLike, HasMethods(["cache"])],
     "n_jobs": [Integral, None],
@@ -125,24 +139,55 @@ class CrossModalRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Mod
         The modality (or, with ``modalities="auto"``, the column) that queries and the
         one that is searched. None takes the first and second modality of the
         resolved spec.
-    method : {"cca", "pls", "contrastive"}, default="cca"
+    method : {"cca", "pls", "ridge", "contrastive", "label_bridge"}, default="cca"
         How the shared space is learned: ``"cca"`` is regularised canonical
         correlation analysis in closed form (each view whitened by
         ``(C + ridge I)^(-1/2)``, then one SVD of the cross-covariance);
         ``"pls"`` is the SVD of the cross-covariance itself (partial least squares
-        without deflation); ``"contrastive"`` trains one neural-fusion encoder per
-        modality with the symmetric InfoNCE loss through skorch (needs torch and
-        skorch, ``pip install "mmsk[neural]"``).
+        without deflation); ``"ridge"`` starts from a feature space the two modalities
+        already share (both blocks of the same width, for example
+        :class:`SentenceEmbedder` on each text column), where the start is their raw
+        cosine similarity, and improves it with the paired rows: the query block is
+        mapped by ``W = I + P M``, minimising ``||Q W - T||^2 + lambda ||W - I||^2``
+        with the correction restricted to the ``basis_size`` leading directions ``P``
+        of the query block (see ``shrinkage``); ``"contrastive"`` trains one
+        neural-fusion encoder per modality with the symmetric InfoNCE loss through
+        skorch (needs torch and skorch, ``pip install "mmsk[neural]"``);
+        ``"label_bridge"`` matches an image
+        modality with a text modality zero-shot, with no paired rows: an image's
+        coordinates are the sentence embeddings of the names of its most likely
+        ImageNet classes, weighted by the CNN's probabilities, and a text's are its
+        own sentence embedding (needs ``pip install "mmsk[image,text]"``; the image
+        modality's transformer must be an :class:`ImageEmbedder` with the CNN
+        backend, the text modality's a :class:`SentenceEmbedder`, which ``"auto"``
+        means for this method).
     n_components : int, default=32
-        Width of the shared space.
+        Width of the shared space; not used by ``"label_bridge"``, whose space is
+        that of the sentence embeddings, nor by ``"ridge"``, whose space is that of
+        the target block.
     regularization : float, default=0.1
         For ``"cca"``: the ridge added to each view's covariance, relative to the mean
         variance of the view's basis directions. Larger values move CCA towards PLS.
     basis_size : int or "auto", default="auto"
-        For ``"cca"`` and ``"pls"``: how many leading principal directions of each
+        For ``"cca"``, ``"pls"`` and ``"ridge"``: how many leading principal directions of each
         (centred) view the space is computed in; ``"auto"`` is
         ``max(256, 2 * n_components)``. Always capped by the number of paired rows
         minus one and by the view's number of features.
+    shrinkage : float or "auto", default="auto"
+        For ``"ridge"``: the ``lambda`` pulling the map toward the identity, relative to
+        the mean eigenvalue of ``(Q P)^T (Q P)``; larger values stay closer to the raw
+        cosine; ``numpy.inf`` is the identity, the raw cosine itself, and uses no
+        pairs. ``"auto"`` holds out ``validation_fraction`` of the paired training
+        rows, fits the map on the others for each of 0.01, 0.03, ..., 100 and
+        infinity (the identity: the raw cosine itself), keeps the value whose mean
+        reciprocal rank on the held-out pairs is best (the largest among ties, so the
+        start is kept unless a map beats it there), and refits on every pair. Only
+        training rows are used; the chosen value is ``space_.shrinkage`` and the
+        held-out scores ``space_.validation_scores``.
+    validation_fraction : float, default=0.2
+        For ``"ridge"`` with ``shrinkage="auto"``: the fraction of the paired training
+        rows held out to choose the shrinkage (at least one row, and at least one left
+        to fit on).
     score_k : int, default=10
         The k of the recall@k that :meth:`score` returns.
     hidden_units : int, default=256
@@ -159,6 +204,12 @@ class CrossModalRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Mod
         For ``"contrastive"``: temperature of the InfoNCE loss.
     weight_decay : float, default=0.0
         For ``"contrastive"``: weight decay of AdamW.
+    label_template : str, default="a photo of a {name}"
+        For ``"label_bridge"``: the sentence each ImageNet class name is put into
+        (at its ``{name}`` placeholder) before it is embedded.
+    label_top_k : int or None, default=10
+        For ``"label_bridge"``: how many of an image's most likely classes are mixed
+        (their probabilities renormalised to sum to one); None mixes all 1,000.
     device : str, default="auto"
         For ``"contrastive"``: ``"auto"`` trains on the CUDA GPU when torch sees one,
         or ``"cpu"``, ``"cuda"``, ``"cuda:N"``.
@@ -185,7 +236,8 @@ class CrossModalRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Mod
         Width of the shared space.
     correlations_ : ndarray of shape (n_components_,) or None
         For ``"cca"`` and ``"pls"``: correlation of the two views along each shared
-        direction on the paired training rows; None for ``"contrastive"``.
+        direction on the paired training rows; None for ``"contrastive"`` and
+        ``"label_bridge"``.
     n_paired_ : int
         Number of training rows where both modalities are present.
     index_rows_ : dict
@@ -259,6 +311,8 @@ class CrossModalRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Mod
         n_components=32,
         regularization=0.1,
         basis_size="auto",
+        shrinkage="auto",
+        validation_fraction=0.2,
         score_k=10,
         hidden_units=256,
         dropout=0.1,
@@ -267,6 +321,8 @@ class CrossModalRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Mod
         batch_size=256,
         temperature=0.1,
         weight_decay=0.0,
+        label_template="a photo of a {name}",
+        label_top_k=10,
         device="auto",
         memory=None,
         n_jobs=None,
@@ -280,6 +336,8 @@ class CrossModalRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Mod
         self.n_components = n_components
         self.regularization = regularization
         self.basis_size = basis_size
+        self.shrinkage = shrinkage
+        self.validation_fraction = validation_fraction
         self.score_k = score_k
         self.hidden_units = hidden_units
         self.dropout = dropout
@@ -288,6 +346,8 @@ class CrossModalRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Mod
         self.batch_size = batch_size
         self.temperature = temperature
         self.weight_decay = weight_decay
+        self.label_template = label_template
+        self.label_top_k = label_top_k
         self.device = device
         self.memory = memory
         self.n_jobs = n_jobs
@@ -316,6 +376,8 @@ class CrossModalRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Mod
         frame = self._check_fit_input(X)
         method = METHODS[self.method]
         modalities = resolve_pair(self, frame, self.query, self.target, ("query", "target"))
+        if method.prepare is not None:
+            modalities = method.prepare(self, modalities)
         self.query_, self.target_ = (modality.name for modality in modalities)
         self.transformers_, blocks = fit_blocks(
             modalities, frame, memory=self.memory, n_jobs=self.n_jobs

@@ -272,3 +272,100 @@ def test_kneighbors_bad_arguments():
         model.kneighbors(X[["Review Text"]])
     with pytest.raises(ValueError, match="'modality' argument must be the query modality"):
         model.embed(X, "Age")
+
+
+# ------------------------------------------------------- ridge: start from a shared space
+
+
+def shared_space_table(n_rows=160, width=12, seed=0):
+    """Query and target blocks in one feature space: the target is a noisy, rotated query."""
+    rng = np.random.RandomState(seed)
+    queries = rng.randn(n_rows, width)
+    rotation = np.linalg.qr(rng.randn(width, width))[0]
+    targets = 0.6 * queries + 0.4 * queries @ rotation + 0.3 * rng.randn(n_rows, width)
+    columns = [f"q{i}" for i in range(width)] + [f"t{i}" for i in range(width)]
+    X = pd.DataFrame(np.hstack([queries, targets]), columns=columns)
+    spec = [
+        ("q", "passthrough", columns[:width]),
+        ("t", "passthrough", columns[width:]),
+    ]
+    return X, spec, queries, targets
+
+
+def test_ridge_identity_start_reproduces_raw_cosine_rankings():
+    X, spec, queries, targets = shared_space_table()
+    model = CrossModalRetriever(spec, method="ridge", shrinkage=np.inf).fit(X)
+    unit = [rows / np.linalg.norm(rows, axis=1, keepdims=True) for rows in (queries, targets)]
+    raw = unit[0] @ unit[1].T
+    np.testing.assert_allclose(model.paired_similarities(X), raw, atol=1e-12)
+    _, rows = model.kneighbors(X, n_neighbors=5)
+    np.testing.assert_array_equal(rows, np.argsort(-raw, axis=1, kind="stable")[:, :5])
+    assert model.n_components_ == queries.shape[1]
+
+
+def test_ridge_auto_shrinkage_is_never_worse_than_the_start_on_validation_pairs():
+    table, spec, _, _ = shared_space_table(n_rows=320)
+    X, held_out = table.iloc[:160], table.iloc[160:]
+    model = CrossModalRetriever(spec, method="ridge", random_state=0, score_k=1).fit(X)
+    scores = model.space_.validation_scores
+    assert np.inf in scores and len(scores) > 2
+    assert scores[model.space_.shrinkage] >= scores[np.inf]
+    assert scores[model.space_.shrinkage] == max(scores.values())
+    # Here a map helps: the rotation is learnable from the pairs.
+    assert model.space_.shrinkage < np.inf
+    start = CrossModalRetriever(spec, method="ridge", shrinkage=np.inf, score_k=1).fit(X)
+    assert model.score(held_out) >= start.score(held_out)
+
+
+def test_ridge_fixed_shrinkage_uses_no_validation_and_moves_toward_identity():
+    X, spec, _, _ = shared_space_table()
+    loose = CrossModalRetriever(spec, method="ridge", shrinkage=0.01).fit(X)
+    tight = CrossModalRetriever(spec, method="ridge", shrinkage=1e6).fit(X)
+    assert loose.space_.validation_scores == {}
+    assert np.abs(tight.space_.correction).max() < np.abs(loose.space_.correction).max()
+
+
+def test_ridge_needs_blocks_of_the_same_width():
+    X, _, _, _ = shared_space_table()
+    spec = [("q", "passthrough", ["q0", "q1"]), ("t", "passthrough", ["t0", "t1", "t2"])]
+    with pytest.raises(ValueError, match=r"same width.*'q' has 2 features and 't' has 3"):
+        CrossModalRetriever(spec, method="ridge").fit(X)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"shrinkage": -1.0}, "'shrinkage' parameter"),
+        ({"shrinkage": "best"}, "'shrinkage' parameter"),
+        ({"validation_fraction": 1.0}, "'validation_fraction' parameter"),
+        ({"validation_fraction": 0.0}, "'validation_fraction' parameter"),
+    ],
+)
+def test_ridge_bad_parameters_are_named(params, match):
+    X, spec, _, _ = shared_space_table(n_rows=20)
+    with pytest.raises(InvalidParameterError, match=match):
+        CrossModalRetriever(spec, method="ridge", **params).fit(X)
+
+
+def test_ridge_grid_search_and_pickling():
+    X, spec, _, _ = shared_space_table(n_rows=120)
+    search = GridSearchCV(
+        CrossModalRetriever(spec, method="ridge", random_state=0),
+        {"shrinkage": [0.1, np.inf], "validation_fraction": [0.2]},
+        cv=3,
+    ).fit(X)
+    assert search.best_params_["shrinkage"] in (0.1, np.inf)
+    model = search.best_estimator_
+    copy = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(copy.transform(X), model.transform(X))
+    assert clone(model).get_params()["shrinkage"] == model.shrinkage
+
+
+def test_ridge_on_sparse_blocks_of_one_width():
+    X = paired_table(60)
+    spec = [
+        ("title", TextVectorizer(max_features=None), "Title"),
+        ("review", TextVectorizer(max_features=None), "Review Text"),
+    ]
+    with pytest.raises(ValueError, match="same width"):
+        CrossModalRetriever(spec, query="title", target="review", method="ridge").fit(X)
