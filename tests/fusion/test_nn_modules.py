@@ -445,11 +445,21 @@ def _encoder_and_batch(kind, dropout=0.0, max_length=6):
     if kind == "sparse":
         encoder = SparseEncoder(7, EMBEDDING_DIM, hidden_units=HIDDEN, dropout=dropout)
         return encoder, SparseRows(_sparse_matrix(), "cpu").rows(torch.arange(8))
+    if kind == "cnn":
+        encoder = ENCODERS["cnn"](
+            3 * 8 * 8, EMBEDDING_DIM, hidden_units=HIDDEN, dropout=dropout, image_shape=(3, 8, 8)
+        )
+        return encoder, torch.rand(5, 3 * 8 * 8, generator=_generator(1))
     options = {"hidden_units": HIDDEN, "dropout": dropout}
     if kind == "transformer":
         options["max_length"] = max_length
     encoder = ENCODERS[kind](VOCABULARY, EMBEDDING_DIM, **options)
     return encoder, _tokens()
+
+
+def test_pixel_cnn_refuses_an_image_shape_that_does_not_fit_the_block():
+    with pytest.raises(ValueError, match=r"image shape \(3, 8, 8\) holds 192 pixels, but the"):
+        ENCODERS["cnn"](100, EMBEDDING_DIM, image_shape=(3, 8, 8))
 
 
 @pytest.mark.parametrize("kind", sorted(ENCODERS))
