@@ -387,7 +387,7 @@ def _columns_read_by(model):
     return dict.fromkeys(model.feature_names_in_, "the model")
 
 
-RETRIEVAL_METHODS = ("cca", "pls", "contrastive")
+RETRIEVAL_METHODS = ("cca", "pls", "ridge", "contrastive")
 _SHOWN_CHARACTERS = 160
 
 
@@ -442,8 +442,9 @@ def _fitted_retriever(args, table):
 
     start = time.perf_counter()
     retriever = CrossModalRetriever(
-        query=args.query_column,
-        target=args.target_column,
+        _retrieval_spec(args),
+        query="queries",
+        target="targets",
         method=args.method,
         n_components=args.n_components,
         random_state=0,
@@ -454,6 +455,25 @@ def _fitted_retriever(args, table):
         f"{retriever.n_components_} components) in {time.perf_counter() - start:.1f} s"
     )
     return retriever
+
+
+def _retrieval_spec(args):
+    """TF-IDF of each column; for ``ridge``, the sentence embeddings both columns share."""
+    if args.method != "ridge":
+        return [
+            ("queries", "auto", [args.query_column]),
+            ("targets", "auto", [args.target_column]),
+        ]
+    if find_spec("sentence_transformers") is None:
+        raise CommandError(
+            '--method ridge starts from sentence embeddings: pip install "mmsk[text]"'
+        )
+    from .modality import SentenceEmbedder
+
+    return [
+        ("queries", SentenceEmbedder(), [args.query_column]),
+        ("targets", SentenceEmbedder(), [args.target_column]),
+    ]
 
 
 def _shorten(value):
@@ -584,7 +604,13 @@ def _add_retrieve(commands):
         "--queries", metavar="QUERIES.csv", help="CSV of queries, in the query column"
     )
     retrieve_command.add_argument(
-        "--method", choices=RETRIEVAL_METHODS, default="cca", help="shared space (default: cca)"
+        "--method",
+        choices=RETRIEVAL_METHODS,
+        default="cca",
+        help=(
+            "shared space (default: cca, on each column's TF-IDF); ridge starts from "
+            "the columns' sentence embeddings and needs the text extra"
+        ),
     )
     retrieve_command.add_argument(
         "--n-components",

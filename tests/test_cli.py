@@ -367,3 +367,11 @@ def test_retrieve_query_csv_without_the_query_column_is_an_error(pairs_csv, tmp_
     pd.DataFrame({"Headline": ["lovely top"]}).to_csv(queries, index=False)
     assert _retrieve(pairs_csv, "--queries", str(queries)) == 2
     assert "has no column 'Title'" in capsys.readouterr().err
+
+
+def test_retrieve_with_ridge_starts_from_sentence_embeddings(pairs_csv, capsys):
+    pytest.importorskip("sentence_transformers")
+    assert _retrieve(pairs_csv, "--method", "ridge", "--query", "summer dress", "-k", "2") == 0
+    out = capsys.readouterr().out
+    assert "(ridge, 384 components)" in out
+    assert out.count("similarity ") == 2
