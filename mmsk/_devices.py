@@ -54,3 +54,34 @@ def _check_cuda_device(torch, device, owner):
             f"{owner} got device={device!r}, but torch sees {count} CUDA device(s). Use "
             "device='auto' (CUDA when available, else CPU) or device='cpu'."
         )
+
+
+def torch_device(torch, requested):
+    """The ``torch.device`` of a ``device`` parameter; ``"auto"`` is CUDA when present.
+
+    Parameters
+    ----------
+    torch : module
+        The imported torch.
+    requested : str or torch.device
+        ``"auto"``, or anything ``torch.device`` accepts.
+
+    Returns
+    -------
+    device : torch.device
+    """
+    requested = str(requested)
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(requested)
+    except RuntimeError as error:
+        raise ValueError(
+            f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {requested!r} ({error})."
+        ) from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={requested!r} asks for a CUDA GPU, but torch sees none on this "
+            "machine. Use device='auto' to fall back to the CPU."
+        )
+    return device

@@ -11,6 +11,7 @@ import copy
 import numpy as np
 from sklearn.utils.validation import check_random_state
 
+from .._devices import torch_device
 from ..fusion._neural import _block_kind, _checked_block, _import_torch, _seeded
 
 #: The encoder of neural fusion used for each kind of block.
@@ -60,25 +61,6 @@ class ContrastiveSpace:
         return torch.cat(outputs).numpy().astype(np.float64)
 
 
-def resolve_device(torch, requested):
-    """The torch device of the ``device`` parameter; ``"auto"`` is CUDA when present."""
-    requested = str(requested)
-    if requested == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(requested)
-    except RuntimeError as error:
-        raise ValueError(
-            f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {requested!r} ({error})."
-        ) from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={requested!r} asks for a CUDA GPU, but torch sees none on this "
-            "machine. Use device='auto' to fall back to the CPU."
-        )
-    return device
-
-
 def fit_contrastive(retriever, blocks):
     """Train one encoder per modality on the paired blocks; see :class:`CrossModalRetriever`."""
     torch, nn_modules, training = _import_torch()
@@ -88,7 +70,7 @@ def fit_contrastive(retriever, blocks):
     transformers = {name: transformer for name, transformer, _ in retriever.transformers_}
     kinds = {name: _block_kind(transformers[name], block) for name, block in blocks.items()}
     token_blocks = {name for name, kind in kinds.items() if kind == "tokens"}
-    device = resolve_device(torch, retriever.device)
+    device = torch_device(torch, retriever.device)
     seed = check_random_state(retriever.random_state).randint(np.iinfo(np.int32).max)
     n_rows = next(iter(blocks.values())).shape[0]
     with _seeded(torch, seed, device):

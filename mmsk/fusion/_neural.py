@@ -23,6 +23,7 @@ from sklearn_compat.base import _fit_context
 
 from .._base import ModalityComposition, modalities_present, presence_matrix
 from .._blocks import fit_blocks, transform_blocks
+from .._devices import torch_device
 from .._utils import import_optional
 from .._validation import check_sample_weight, check_target
 from ._common import combined_sample_weight, encode_classes, multimodal_tags
@@ -210,21 +211,7 @@ class _BaseNeuralFusion(ModalityComposition):
         return blocks
 
     def _resolve_device(self, torch):
-        requested = str(self.device)
-        if requested == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        try:
-            device = torch.device(requested)
-        except RuntimeError as error:
-            raise ValueError(
-                f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {requested!r} ({error})."
-            ) from None
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(
-                f"device={requested!r} asks for a CUDA GPU, but torch sees none on this "
-                "machine. Use device='auto' to fall back to the CPU."
-            )
-        return device
+        return torch_device(torch, self.device)
 
     def _build_encoder(self, nn_modules, name, block):
         kind = self.block_kinds_[name]
