@@ -3,7 +3,8 @@
 from importlib import resources
 
 import pandas as pd
-from sklearn.utils import Bunch
+
+from ._bundle import split_and_bundle
 
 DATA_PACKAGE = "mmsk.datasets"
 DATA_FOLDER = "data"
@@ -106,19 +107,12 @@ def load_clothing_reviews(*, return_X_y=False, as_frame=True):
     0.82
     """
     frame = _read_bundled_frame()
-    X = frame.drop(columns=TARGET_COLUMN)
-    y = frame[TARGET_COLUMN]
-    feature_names = list(X.columns)
-    if not as_frame:
-        X, y, frame = X.to_numpy(dtype=object), y.to_numpy(), None
-    if return_X_y:
-        return X, y
-    return Bunch(
-        data=X,
-        target=y,
-        frame=frame,
+    return split_and_bundle(
+        frame,
+        TARGET_COLUMN,
+        as_frame=as_frame,
+        return_X_y=return_X_y,
         target_names=list(TARGET_NAMES),
-        feature_names=feature_names,
         DESCR=DESCR,
     )
 

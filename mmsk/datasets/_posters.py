@@ -4,7 +4,8 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
-from sklearn.utils import Bunch
+
+from ._bundle import split_and_bundle
 
 DATA_PACKAGE = "mmsk.datasets"
 DATA_FOLDER = "data"
@@ -136,19 +137,12 @@ def load_poster_listings(*, return_X_y=False, as_frame=True):
     csv_path = get_data_folder() / DATA_FILE
     frame = pd.read_csv(csv_path, compression="gzip")
     frame[IMAGE_COLUMN] = [str(csv_path.parent / name) for name in frame[IMAGE_COLUMN]]
-    X = frame.drop(columns=TARGET_COLUMN)
-    y = frame[TARGET_COLUMN]
-    feature_names = list(X.columns)
-    if not as_frame:
-        X, y, frame = X.to_numpy(dtype=object), y.to_numpy(), None
-    if return_X_y:
-        return X, y
-    return Bunch(
-        data=X,
-        target=y,
-        frame=frame,
+    return split_and_bundle(
+        frame,
+        TARGET_COLUMN,
+        as_frame=as_frame,
+        return_X_y=return_X_y,
         target_names=list(TARGET_NAMES),
-        feature_names=feature_names,
         modalities=[(name, list(columns)) for name, columns in MODALITIES],
         filename=str(csv_path),
         DESCR=DESCR,
