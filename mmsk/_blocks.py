@@ -12,6 +12,7 @@ import numpy as np
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_array
 
+from ._names import unique_names
 from ._utils import as_memory, modality_error
 
 
@@ -66,8 +67,24 @@ def transform_blocks(transformers, parts):
     ]
 
 
-def block_feature_names(transformers):
-    """Output feature names of every block, as ``"{modality}__{feature}"``."""
+def block_feature_names(transformers, presence_indicators=()):
+    """Output feature names of every block, then of the presence indicators.
+
+    Parameters
+    ----------
+    transformers : list of tuple
+        ``(name, fitted_transformer, columns)``, as returned by :func:`fit_blocks`.
+    presence_indicators : iterable of str, default=()
+        The modalities that get a presence-indicator column after the blocks.
+
+    Returns
+    -------
+    names : list of str
+        ``"{modality}__{feature}"`` for every block's features, then
+        ``"{modality}__present"`` for each presence indicator. A name already taken by
+        an earlier one (a feature named ``"present"``, or a transformer that repeats a
+        name) gets the first free suffix among ``"__2"``, ``"__3"``, ...
+    """
     names = []
     for name, transformer, columns in transformers:
         if isinstance(transformer, str):
@@ -75,7 +92,8 @@ def block_feature_names(transformers):
         else:
             features = transformer.get_feature_names_out()
         names.extend(f"{name}__{feature}" for feature in features)
-    return names
+    names.extend(f"{name}__present" for name in presence_indicators)
+    return unique_names(names)
 
 
 def _fit_transform_block(transformer, columns, name):

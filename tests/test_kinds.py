@@ -9,8 +9,10 @@ from mmsk._kinds import (
     COLUMN_KINDS,
     cell_to_text,
     detect_column_kind,
+    infer_decimal_mark,
     parse_dates,
     parse_numbers,
+    read_numbers,
 )
 
 SENTENCES = [
@@ -355,8 +357,11 @@ def test_parse_numbers_missing_and_words_nan(dtype):
 
 
 def test_parse_numbers_mixed_object_cells():
+    # Bytes are not numbers, even when they spell one.
     values = pd.Series([3, 2.5, "4%", b"5", None], dtype=object)
-    np.testing.assert_array_equal(parse_numbers(values).to_numpy(), [3.0, 2.5, 4.0, 5.0, np.nan])
+    np.testing.assert_array_equal(
+        parse_numbers(values).to_numpy(), [3.0, 2.5, 4.0, np.nan, np.nan]
+    )
 
 
 @pytest.mark.parametrize(
@@ -378,6 +383,63 @@ def test_parse_numbers_numeric_dtypes_as_float(values, expected):
 def test_parse_numbers_keeps_index():
     values = pd.Series(["1%", "2%"], index=["a", "b"])
     assert parse_numbers(values).index.tolist() == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("values", "mark"),
+    [
+        (["1,5", "2"], ","),
+        (["1.234,5", "1,234"], ","),
+        (["12.345.678"], ","),
+        (["1,5", "2.5"], "."),
+        (["1,234", "1.234"], "."),
+        (["1,234,567"], "."),
+        ([1.5, "abc", None], "."),
+    ],
+)
+def test_infer_decimal_mark(values, mark):
+    assert infer_decimal_mark(pd.Series(values, dtype=object)) == mark
+
+
+def test_parse_numbers_decimal_mark_given():
+    values = pd.Series(["1,5", "1.234", "1,234"])
+    assert parse_numbers(values, decimal_mark=",").tolist() == [1.5, 1234.0, 1.234]
+    np.testing.assert_array_equal(
+        parse_numbers(values, decimal_mark=".").to_numpy(), [np.nan, 1.234, 1234.0]
+    )
+
+
+def test_parse_numbers_invalid_decimal_mark_raises():
+    with pytest.raises(ValueError, match="decimal_mark must be '.', ',' or None; got ';'"):
+        parse_numbers(pd.Series(["1"]), decimal_mark=";")
+
+
+def test_read_numbers_flags_present_values_that_are_not_numbers():
+    reading = read_numbers(pd.Series(["1", "x", None, "", [1], "nan"], dtype=object))
+    assert reading.not_numbers.tolist() == [False, True, False, False, True, False]
+    assert reading.decimal_mark == "."
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[[1, 234], [5]], [{1, 2}, {3}], [b"12", b"3"], [1 + 2j, 2 + 0j]],
+    ids=["lists", "sets", "bytes", "complex"],
+)
+def test_detect_column_kind_containers_and_complex_not_numeric(values):
+    assert detect_column_kind(pd.Series(values * 10, dtype=object)) != "numeric"
+
+
+def test_detect_column_kind_decimal_comma_strings_numeric():
+    assert detect_column_kind(pd.Series(["1,5", "2,75", "1.234,5"] * 5)) == "numeric"
+
+
+def test_detect_column_kind_complex_dtype_categorical():
+    assert detect_column_kind(pd.Series([1 + 2j, 3 - 1j] * 5)) == "categorical"
+
+
+def test_detect_column_kinds_dict_cells():
+    X = pd.DataFrame({"a": [{"x": 1}, {"y": 2}] * 15, "b": np.arange(30.0) % 7})
+    assert detect_column_kinds(X) == {"a": "categorical", "b": "numeric"}
 
 
 # ----------------------------------------------------------------------- parse_dates

@@ -21,6 +21,7 @@ from sklearn_compat.base import _fit_context
 from .._devices import check_device_name
 from .._devices import resolve_device as _resolve_torch_device
 from .._kinds import cell_to_text
+from .._names import unique_names
 from .._utils import import_optional
 from .._validation import check_frame
 
@@ -218,7 +219,8 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
         if input_features is not None:
             columns = _check_feature_names_in(self, input_features)
         names = [f"{column}__emb{i}" for column in columns for i in range(self.embedding_dim_)]
-        return np.asarray(names, dtype=object)
+        reserved = [str(column) for column in columns]
+        return np.asarray(unique_names(names, reserved=reserved), dtype=object)
 
     def clear_cache(self):
         """Forget the cached embeddings of this embedder's model, for every embedder.

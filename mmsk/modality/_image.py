@@ -24,6 +24,7 @@ from .._image_io import (
     read_images,
     warn_unreadable,
 )
+from .._names import unique_names
 from .._validation import check_frame
 from ._embedding import EmbeddingCache
 from ._image_cnn import CNN_FEATURES, CNN_IMAGE_SIZE, cnn_outputs
@@ -278,10 +279,9 @@ class ImageEmbedder(TransformerMixin, BaseEstimator):
         columns = self._columns
         if input_features is not None:
             columns = _check_feature_names_in(self, input_features)
-        names = self._feature_names()
-        return np.asarray(
-            [f"{column}__{name}" for column in columns for name in names], dtype=object
-        )
+        names = [f"{column}__{name}" for column in columns for name in self._feature_names()]
+        reserved = [str(column) for column in columns]
+        return np.asarray(unique_names(names, reserved=reserved), dtype=object)
 
     def _feature_names(self):
         if self.pca_ is not None:
@@ -634,7 +634,8 @@ class ImageArrays(TransformerMixin, BaseEstimator):
             for row in side
             for col in side
         ]
-        return np.asarray(names, dtype=object)
+        reserved = [str(column) for column in columns]
+        return np.asarray(unique_names(names, reserved=reserved), dtype=object)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

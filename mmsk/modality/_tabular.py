@@ -13,11 +13,24 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 from sklearn_compat.base import _fit_context
 
-from .._kinds import cell_to_text, detect_column_kinds, parse_dates, parse_numbers
+from .._kinds import (
+    cell_to_text,
+    detect_column_kinds,
+    infer_decimal_mark,
+    parse_dates,
+    read_numbers,
+)
+from .._names import unique_names
 from .._validation import check_frame
 
 _DATETIME_PARTS = ("year", "month", "day", "weekday", "hour", "days")
 _EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
+_EXACT_INTEGERS = 2**53
+_NUMBER_HINT = (
+    " Numbers are read only when unambiguous: thousands separators need groups of "
+    "three digits, and a decimal comma is used only when every number of the column "
+    "written with a comma or a point agrees with it at fit time (see decimal_marks_)."
+)
 
 
 class TabularEncoder(TransformerMixin, BaseEstimator):
@@ -28,16 +41,26 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     - numeric columns, and numbers stored as text such as ``"13%"`` or ``"$1,200"``,
       are parsed, imputed with their median (with a missing-value indicator for every
       column that had missing values) and standardised; infinite values count as
-      missing, and so do cells that are not numbers (``"n/a"``, ``"unknown"``), with a
-      ``DataConversionWarning`` that names the column; finite values of any size are
-      standardised without overflow;
+      missing, and so do cells that are not numbers unambiguously (``"n/a"``,
+      ``"1,5"`` in a column of decimal points, ``"(5)"``, ``[1, 2]``, ``1+2j``, a
+      date), with a ``DataConversionWarning`` that names the column and the first
+      such value; timedeltas are read as seconds; a column whose comma numbers all fit
+      a decimal comma (``"1,5"``, ``"1.234,5"``) is read with one, decided at fit time
+      (``decimal_marks_``; the rules are those of :func:`mmsk._kinds.parse_numbers`);
+      finite values of any size are standardised without overflow;
     - datetime columns, and dates stored as text, become numeric parts (year, month,
-      day, weekday, hour and days since 1970-01-01), then go the numeric way;
+      day, weekday, hour and days since 1970-01-01), then go the numeric way; values
+      that are not dates count as missing, with a ``DataConversionWarning``;
     - every other column is categorical: one-hot encoded, levels seen fewer than
       ``min_frequency`` times grouped into one infrequent level, missing values
       (blank strings included) a level of their own, and levels unseen during fit
       encoded as the infrequent level (or all zeros when there is none);
     - columns that are entirely missing during fit are dropped.
+
+    Generated feature names (datetime parts, missing-value indicators, one-hot levels)
+    never shadow an input column nor repeat one another: a clashing name gets the
+    first free suffix among ``"__2"``, ``"__3"``, ... (see
+    :meth:`get_feature_names_out`).
 
     Parameters
     ----------
@@ -62,6 +85,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         Input columns one-hot encoded.
     dropped_columns_ : list
         Input columns dropped because they were entirely missing during fit.
+    decimal_marks_ : dict
+        The decimal mark (``"."`` or ``","``) with which each numeric column's numbers
+        stored as text are read, decided during fit.
     n_features_in_ : int
         Number of input columns.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -164,22 +190,47 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         Returns
         -------
         feature_names_out : ndarray of str objects
-            Numeric and datetime features, then their missing-value indicators, then
-            one column per categorical level as ``"{column}_{level}"``.
+            Numeric columns under their own names, datetime parts as
+            ``"{column}_{part}"``, the missing-value indicators as ``"{feature}_missing"``,
+            then one column per categorical level as ``"{column}_{level}"``. A
+            generated name that equals an input column's name or an earlier feature's
+            name gets the first free suffix among ``"__2"``, ``"__3"``, ..., so the
+            names are unique and never shadow an input column.
         """
         check_is_fitted(self, "column_kinds_")
         _check_feature_names_in(self, input_features)
-        names = []
+        numeric = [_name(column) for column in self.numeric_columns_]
+        generated = list(self._datetime_part_names)
         if self._numeric_imputer is not None:
-            names.extend(self._numeric_imputer.get_feature_names_out())
+            generated.extend(self._indicator_names())
         if self._one_hot is not None:
-            names.extend(self._one_hot.get_feature_names_out())
-        return np.asarray([_rename_indicator(name) for name in names], dtype=object)
+            generated.extend(self._one_hot.get_feature_names_out())
+        names = numeric + unique_names(generated, reserved=self._input_names())
+        return np.asarray(names, dtype=object)
+
+    def _input_names(self):
+        return [_name(column) for column in self.column_kinds_]
+
+    def _indicator_names(self):
+        """``"{feature}_missing"`` for each numeric feature that had missing values in fit."""
+        features = self._numeric_imputer.indicator_.features_
+        return [f"{self._number_names[i]}_missing" for i in features]
 
     def _fit(self, X):
         frame = check_frame(self, X, reset=True)
         self.column_kinds_ = detect_column_kinds(frame)
         self._assign_columns()
+        positions = {column: i for i, column in enumerate(self.column_kinds_)}
+        self.decimal_marks_ = {
+            column: infer_decimal_mark(frame.iloc[:, positions[column]])
+            for column in self.numeric_columns_
+        }
+        self._datetime_part_names = unique_names(
+            [f"{_name(c)}_{part}" for c in self.datetime_columns_ for part in _DATETIME_PARTS],
+            reserved=self._input_names(),
+        )
+        self._number_names = [_name(c) for c in self.numeric_columns_]
+        self._number_names += self._datetime_part_names
         numbers, categories = self._split(frame)
         self._numeric_imputer = self._make_imputer(numbers)
         self._scaler = (
@@ -200,17 +251,20 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     def _split(self, frame):
         positions = {column: i for i, column in enumerate(self.column_kinds_)}
-        numeric = {
-            _name(c): _parse_numeric_column(c, frame.iloc[:, positions[c]])
+        numeric = [
+            _parse_numeric_column(c, frame.iloc[:, positions[c]], self.decimal_marks_[c])
             for c in self.numeric_columns_
-        }
+        ]
         for column in self.datetime_columns_:
-            numeric.update(_datetime_parts(column, frame.iloc[:, positions[column]]))
+            numeric.extend(_datetime_parts(column, frame.iloc[:, positions[column]]))
         categorical = {
             _name(c): _as_levels(frame.iloc[:, positions[c]]) for c in self.categorical_columns_
         }
         index = pd.RangeIndex(len(frame))
-        return pd.DataFrame(numeric, index=index), pd.DataFrame(categorical, index=index)
+        numbers = pd.DataFrame(
+            dict(zip(self._number_names, numeric)), index=index, columns=self._number_names
+        )
+        return numbers, pd.DataFrame(categorical, index=index)
 
     def _make_imputer(self, numbers):
         if numbers.shape[1] == 0:
@@ -268,38 +322,29 @@ def _name(column):
     return column if isinstance(column, str) else str(column)
 
 
-def _rename_indicator(name):
-    prefix = "missingindicator_"
-    return f"{name[len(prefix) :]}_missing" if name.startswith(prefix) else name
-
-
 def _as_float(values):
     return values.replace([np.inf, -np.inf], np.nan).to_numpy(dtype=np.float64)
 
 
-def _parse_numeric_column(column, values):
+def _parse_numeric_column(column, values, decimal_mark):
     """The numbers of a numeric column; cells that are not numbers become NaN, with a warning."""
-    numbers = parse_numbers(values)
-    if not pd.api.types.is_numeric_dtype(values.dtype):
-        _warn_about_non_numbers(column, values, numbers)
-    return _as_float(numbers)
+    reading = read_numbers(values, decimal_mark=decimal_mark)
+    if reading.not_numbers.any():
+        _warn_about_lost_values(column, "numeric", "numbers", values, reading.not_numbers)
+    return _as_float(reading.numbers)
 
 
-def _warn_about_non_numbers(column, values, numbers):
-    lost = (numbers.isna() & values.notna()).to_numpy(dtype=bool)
-    if not lost.any():
-        return
-    blank = values.map(cell_to_text, na_action="ignore").fillna("").str.strip().eq("")
-    lost = lost & ~blank.to_numpy(dtype=bool)
-    if lost.any():
-        row = int(np.flatnonzero(lost)[0])
-        warnings.warn(
-            f"TabularEncoder: {int(lost.sum())} of {len(values)} values of the numeric "
-            f"column {column!r} are not numbers (first at row {row}: "
-            f"{values.iloc[row]!r}); they are treated as missing values.",
-            DataConversionWarning,
-            stacklevel=2,
-        )
+def _warn_about_lost_values(column, kind, expected, values, lost):
+    """Warn that the ``lost`` values of a column, present but unreadable, become missing."""
+    row = int(np.flatnonzero(lost)[0])
+    hint = _NUMBER_HINT if kind == "numeric" else ""
+    warnings.warn(
+        f"TabularEncoder: {int(lost.sum())} of {len(values)} values of the {kind} "
+        f"column {column!r} are not {expected} (first at row {row}: "
+        f"{values.iloc[row]!r}); they are treated as missing values.{hint}",
+        DataConversionWarning,
+        stacklevel=3,
+    )
 
 
 def _power_of_two_magnitudes(numbers):
@@ -314,14 +359,36 @@ def _power_of_two_magnitudes(numbers):
 
 
 def _as_levels(values):
-    as_text = values.map(cell_to_text, na_action="ignore").astype(object)
-    present = values.notna() & ~as_text.fillna("").str.strip().eq("")
-    return as_text.where(present, np.nan).to_numpy(dtype=object)
+    """Each cell as the text of its level; missing and blank cells as NaN."""
+    return np.array([_level(cell) for cell in values.to_numpy(dtype=object)], dtype=object)
+
+
+def _level(cell):
+    if pd.api.types.is_scalar(cell) and pd.isna(cell):
+        return np.nan
+    if _is_whole_float(cell):
+        # 3.0 is the level of 3: an integer column with missing values arrives as floats.
+        return str(int(cell))
+    text = cell_to_text(cell)
+    return text if text.strip() else np.nan
+
+
+def _is_whole_float(cell):
+    return (
+        isinstance(cell, (float, np.floating))
+        and abs(cell) < _EXACT_INTEGERS
+        and float(cell).is_integer()
+    )
 
 
 def _datetime_parts(column, values):
+    """The datetime parts of a column, in the order of ``_DATETIME_PARTS``."""
     dates = parse_dates(values)
-    prefix = _name(column)
+    lost = dates.isna().to_numpy(dtype=bool)
+    if lost.any():
+        lost = lost & pd.notna(_as_levels(values))
+    if lost.any():
+        _warn_about_lost_values(column, "datetime", "dates", values, lost)
     parts = {
         "year": dates.dt.year,
         "month": dates.dt.month,
@@ -330,7 +397,7 @@ def _datetime_parts(column, values):
         "hour": dates.dt.hour,
         "days": (dates - _EPOCH).dt.total_seconds() / 86400.0,
     }
-    return {f"{prefix}_{part}": parts[part].to_numpy(dtype=np.float64) for part in _DATETIME_PARTS}
+    return [parts[part].to_numpy(dtype=np.float64) for part in _DATETIME_PARTS]
 
 
 def _with_one_hot(encoded, one_hot):

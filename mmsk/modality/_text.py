@@ -11,6 +11,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 from sklearn_compat.base import _fit_context
 
 from .._kinds import cell_to_text
+from .._names import unique_names
 from .._validation import check_frame
 
 _ANALYZERS = {"word": ("word",), "char_wb": ("char_wb",), "word+char": ("word", "char_wb")}
@@ -199,7 +200,10 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         -------
         feature_names_out : ndarray of str objects
             ``"{column}__{term}"`` for word terms and ``"{column}__char_{gram}"`` for
-            character n-grams.
+            character n-grams. A name that an earlier feature or an input column
+            already has (the word ``"char_ab"`` and the 2-gram ``"ab"``, or columns
+            ``"a"`` and ``"a__b"``) gets the first free suffix among ``"__2"``,
+            ``"__3"``, ...
         """
         check_is_fitted(self, "vectorizers_")
         _check_feature_names_in(self, input_features)
@@ -207,7 +211,8 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         for column, analyzer, vectorizer in self.vectorizers_:
             prefix = f"{column}__" if analyzer == "word" else f"{column}__char_"
             names.extend(prefix + term for term in vectorizer.get_feature_names_out())
-        return np.asarray(names, dtype=object)
+        columns = {str(column) for column, _, _ in self.vectorizers_}
+        return np.asarray(unique_names(names, reserved=columns), dtype=object)
 
     def _make_vectorizer(self, analyzer):
         word = analyzer == "word"

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import DataConversionWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from mmsk import TabularEncoder
@@ -447,6 +447,65 @@ def test_tabular_encoder_pickle_round_trip():
     restored = pickle.loads(pickle.dumps(encoder))
     np.testing.assert_array_equal(restored.transform(X), encoder.transform(X))
     assert _names(restored) == _names(encoder)
+
+
+# ---------------------------------------------------- parsing and generated names
+
+
+def test_tabular_encoder_decimal_marks_recorded_per_numeric_column():
+    X = pd.DataFrame({"eu": ["1,5", "2,5", "3,25"], "us": ["1,500", "2.5", "3"]})
+    encoder = TabularEncoder(scale=False)
+    output = encoder.fit_transform(X)
+    assert encoder.decimal_marks_ == {"eu": ",", "us": "."}
+    np.testing.assert_array_equal(output, [[1.5, 1500.0], [2.5, 2.5], [3.25, 3.0]])
+
+
+def test_tabular_encoder_decimal_mark_kept_at_transform():
+    encoder = TabularEncoder(scale=False).fit(pd.DataFrame({"eu": ["1,5", "2,5", "3,25"]}))
+    output = encoder.transform(pd.DataFrame({"eu": ["1,234"]}))
+    np.testing.assert_array_equal(output, [[1.234]])
+
+
+def test_tabular_encoder_timedelta_column_in_seconds():
+    X = pd.DataFrame({"wait": pd.to_timedelta([1, 2, 4], unit="min")})
+    output = TabularEncoder(scale=False).fit_transform(X)
+    np.testing.assert_array_equal(output[:, 0], [60.0, 120.0, 240.0])
+
+
+def test_tabular_encoder_unparsable_dates_warn():
+    X = pd.DataFrame({"when": ["2021-01-05", "2021-02-17", "2022-12-31"] * 7})
+    encoder = TabularEncoder().fit(X)
+    with pytest.warns(DataConversionWarning, match="datetime column 'when' are not dates"):
+        encoder.transform(pd.DataFrame({"when": ["2021-01-05", "soon"]}))
+
+
+@pytest.mark.parametrize(
+    ("X", "expected"),
+    [
+        (
+            pd.DataFrame({"d": pd.date_range("2020", periods=3), "d_day": [1.0, 2.0, 3.0]}),
+            ["d_day", "d_year", "d_month", "d_day__2", "d_weekday", "d_hour", "d_days"],
+        ),
+        (
+            pd.DataFrame({"a": [1.0, None, 2.0], "a_missing": [1.0, 2.0, 3.0]}),
+            ["a", "a_missing", "a_missing__2"],
+        ),
+        (
+            pd.DataFrame({"c": ["x", "y", "x"], "c_x": ["x", "x", "y"]}),
+            ["c_x__2", "c_y", "c_x_x", "c_x_y"],
+        ),
+        (
+            pd.DataFrame({"missingindicator_b": [1.0, None, 2.0]}),
+            ["missingindicator_b", "missingindicator_b_missing"],
+        ),
+    ],
+    ids=["datetime-part", "indicator", "one-hot", "indicator-prefix"],
+)
+def test_tabular_encoder_generated_names_unique_and_not_shadowing(X, expected):
+    encoder = TabularEncoder(min_frequency=1).fit(X)
+    assert _names(encoder) == expected
+    frame = TabularEncoder(min_frequency=1).set_output(transform="pandas").fit_transform(X)
+    assert frame.columns.tolist() == expected
 
 
 # ------------------------------------------------------------------------- errors
