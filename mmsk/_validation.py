@@ -1,5 +1,7 @@
 """Input validation shared by every mmsk estimator and transformer."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -200,7 +202,43 @@ def _check_unique_columns(X, name):
         )
 
 
-def check_target(estimator, y, n_samples, *, classification):
+def warn_if_reordered(X, values, name):
+    """Warn when ``values`` is indexed by the labels of the index of ``X`` in another order.
+
+    Like scikit-learn, mmsk pairs ``y``, ``sample_weight`` and ``groups`` with the rows
+    of ``X`` by position. A pandas Series (or DataFrame) whose index holds the same
+    labels as the index of ``X`` in a different order was most likely meant to be
+    matched by label, which would silently pair rows wrongly; a warning says so. Indexes
+    that share no labels (a default ``RangeIndex`` against another one) pass silently.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame or other
+        The input table; nothing is checked unless it is a DataFrame.
+    values : array-like
+        The values given with ``X``; nothing is checked unless they carry an index.
+    name : str
+        What ``values`` is, for the message (``"y"``, ``"sample_weight"``).
+    """
+    index = getattr(values, "index", None)
+    if not isinstance(X, pd.DataFrame) or not isinstance(index, pd.Index):
+        return
+    if len(index) != len(X.index) or index.equals(X.index):
+        return
+    if not (index.is_unique and X.index.is_unique and index.isin(X.index).all()):
+        return
+    warnings.warn(
+        f"{name} is a pandas {type(values).__name__} whose index holds the same labels as "
+        f"the index of X, in a different order. Like scikit-learn, mmsk pairs {name} with "
+        f"the rows of X by position, not by index label: row i of X goes with "
+        f"{name}.iloc[i]. If they belong together by label, pass {name}.loc[X.index] "
+        "instead.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+def check_target(estimator, y, n_samples, *, classification, X=None):
     """Validate ``y``: 1-D, as long as ``X``, finite, and for classifiers, classes.
 
     Parameters
@@ -215,6 +253,10 @@ def check_target(estimator, y, n_samples, *, classification):
         Whether ``y`` holds class labels. Labels must be all strings or all numbers;
         a regression target must be numbers no larger in magnitude than
         :data:`TARGET_LIMIT`, constant or spread by at least its inverse.
+    X : pandas.DataFrame or None, default=None
+        The input table. ``y`` is used by position; when both carry an index with the
+        same labels in a different order, a UserWarning says so (see
+        :func:`warn_if_reordered`).
 
     Returns
     -------
@@ -223,6 +265,7 @@ def check_target(estimator, y, n_samples, *, classification):
     name = type(estimator).__name__
     if y is None:
         raise ValueError(f"{name} requires y to be passed, but the target y is None.")
+    warn_if_reordered(X, y, "y")
     y = column_or_1d(y, warn=True)
     if len(y) != n_samples:
         raise ValueError(
@@ -321,7 +364,7 @@ def _first_non_number(y):
     return f"values of dtype {y.dtype}"
 
 
-def check_sample_weight(sample_weight, n_samples):
+def check_sample_weight(sample_weight, n_samples, *, X=None):
     """Validate ``sample_weight``: None, or finite non-negative with a positive sum.
 
     Parameters
@@ -330,6 +373,9 @@ def check_sample_weight(sample_weight, n_samples):
         Weights given to ``fit``.
     n_samples : int
         Number of rows of ``X``.
+    X : pandas.DataFrame or None, default=None
+        The input table; a reordered index warns as for ``y`` (see
+        :func:`warn_if_reordered`).
 
     Returns
     -------
@@ -337,6 +383,7 @@ def check_sample_weight(sample_weight, n_samples):
     """
     if sample_weight is None:
         return None
+    warn_if_reordered(X, sample_weight, "sample_weight")
     try:
         weights = np.asarray(sample_weight, dtype=np.float64)
     except (TypeError, ValueError):

@@ -175,7 +175,7 @@ class CrossModalTransferClassifier(ClassifierMixin, _BaseCrossModalTransfer):
             The fitted classifier.
         """
         frame = check_frame(self, X, reset=True)
-        y_encoded = encode_classes(self, y, len(frame))
+        y_encoded = encode_classes(self, y, len(frame), X=frame)
         return self._fit_transfer(frame, y_encoded)
 
     def predict(self, X):
@@ -300,7 +300,7 @@ class CrossModalTransferRegressor(RegressorMixin, _BaseCrossModalTransfer):
             The fitted regressor.
         """
         frame = check_frame(self, X, reset=True)
-        y = check_target(self, y, len(frame), classification=False)
+        y = check_target(self, y, len(frame), classification=False, X=frame)
         return self._fit_transfer(frame, np.asarray(y, dtype=np.float64))
 
     def predict(self, X):

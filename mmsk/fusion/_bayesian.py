@@ -305,7 +305,9 @@ class BayesianNetworkFusionClassifier(
         the dict get the default for their kind: ``LogisticRegression(C=3.0,
         max_iter=1000)`` for text, a standardised ``LogisticRegression(C=0.05)`` for
         image and ``HistGradientBoostingClassifier`` for tabular modalities. With
-        ``cv="prefit"``, fitted models that take the modality's raw columns.
+        ``cv="prefit"``, fitted models that take the modality's raw columns,
+        fitted on labels of ``y`` (see ``cv``). A classifier is required: a
+        regressor (or a Pipeline ending in one) is refused.
     structure : {"naive", "tan", "hillclimb"}, default="tan"
         How the nodes are linked; the target is always a root.
 
@@ -339,9 +341,22 @@ class BayesianNetworkFusionClassifier(
         configurations gets ``equivalent_sample_size / (r * q)`` pseudo-counts, so
         every state keeps a non-zero probability.
     cv : int, cross-validation generator, iterable or "prefit", default=5
-        Splits for the out-of-fold predictions the network learns from. ``"prefit"``
+        Splits for the out-of-fold predictions the network learns from. An int or a
+        splitter splits the rows where each modality is present (an int gives
+        ``StratifiedKFold`` for a classifier, ``KFold`` otherwise); a group splitter
+        (``GroupKFold``, ``LeaveOneGroupOut`` ...) needs ``groups`` in ``fit``. An
+        iterable of ``(train, test)`` row indices of ``X`` (a generator is read once,
+        for every modality) is restricted to each modality's rows. The test parts must
+        hold every row exactly once, as in
+        :func:`~sklearn.model_selection.cross_val_predict`: ``ShuffleSplit``,
+        ``TimeSeriesSplit`` and a ``PredefinedSplit`` with ``-1`` entries are refused. A
+        class missing from the training part of a fold gets probability 0 from that
+        fold's model, with a warning naming the modality and the class. ``"prefit"``
         takes the fitted models of ``estimators`` as they are and learns the network
-        from their predictions on the training rows.
+        from their predictions on the training rows. Their ``classes_`` are matched with
+        the classes of ``y`` by value: a class of ``y`` a prefit model never saw gets
+        probability 0 from it (and none of its votes); a prefit model that knows a label
+        absent from ``y`` is an error.
     memory : str, joblib.Memory or None, default=None
         Cache of the per-modality fits and out-of-fold predictions (a directory path
         or a ``joblib.Memory``). Candidates of a grid search that differ only in the
@@ -480,7 +495,7 @@ class BayesianNetworkFusionClassifier(
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, groups=None):
         """Fit one classifier per modality, then the network on their predictions.
 
         Parameters
@@ -492,6 +507,13 @@ class BayesianNetworkFusionClassifier(
             (``classes_`` is then a list, ``predict`` gives one column per target).
         sample_weight : array-like of shape (n_samples,) or None, default=None
             Row weights, passed to every modality's estimator and to the network.
+        groups : array-like of shape (n_samples,) or None, default=None
+            Group labels of the rows, passed to a group splitter given as ``cv``
+            (``GroupKFold``, ``StratifiedGroupKFold``, ``LeaveOneGroupOut``), each
+            modality's splitter getting the labels of the rows where it is present.
+            Ignored by other splitters and by ``cv="prefit"``. Under scikit-learn's
+            metadata routing, a meta-estimator passes it once requested with
+            ``set_fit_request(groups=True)``.
 
         Returns
         -------
@@ -499,15 +521,15 @@ class BayesianNetworkFusionClassifier(
             The fitted classifier.
         """
         if is_multi_target(y):
-            return self._fit_targets(X, y, sample_weight)
+            return self._fit_targets(X, y, sample_weight, groups=groups)
         self._single_target()
         frame = self._check_fit_input(X)
-        y_encoded = encode_classes(self, y, len(frame))
-        weights = check_sample_weight(sample_weight, len(y_encoded))
+        y_encoded = encode_classes(self, y, len(frame), X=frame)
+        weights = check_sample_weight(sample_weight, len(y_encoded), X=frame)
         self._check_structure_supports_weights(weights)
         self._check_probabilities_available()
         pgmpy = import_pgmpy()
-        outputs, present = self._fit_modalities(frame, y_encoded, weights)
+        outputs, present = self._fit_modalities(frame, y_encoded, weights, groups)
         target_states = unique_strings(self.classes_, "class")
         self._build_network(pgmpy, frame, y_encoded, target_states, outputs, present, weights)
         return self
@@ -571,7 +593,8 @@ class BayesianNetworkFusionRegressor(
         Regressor per modality name; modalities not in the dict get
         ``Ridge(alpha=1.0)`` for text, a standardised ``RidgeCV`` for image and
         ``HistGradientBoostingRegressor`` for tabular modalities. With
-        ``cv="prefit"``, fitted models that take the modality's raw columns.
+        ``cv="prefit"``, fitted models that take the modality's raw columns. A
+        regressor is required: a classifier is refused.
     structure : {"naive", "tan", "hillclimb"}, default="tan"
         How the nodes are linked; the target is always a root.
 
@@ -605,9 +628,17 @@ class BayesianNetworkFusionRegressor(
         configurations gets ``equivalent_sample_size / (r * q)`` pseudo-counts, so
         every state keeps a non-zero probability.
     cv : int, cross-validation generator, iterable or "prefit", default=5
-        Splits for the out-of-fold predictions the network learns from. ``"prefit"``
-        takes the fitted models of ``estimators`` as they are and learns the network
-        from their predictions on the training rows.
+        Splits for the out-of-fold predictions the network learns from. An int or a
+        splitter splits the rows where each modality is present (an int gives
+        ``StratifiedKFold`` for a classifier, ``KFold`` otherwise); a group splitter
+        (``GroupKFold``, ``LeaveOneGroupOut`` ...) needs ``groups`` in ``fit``. An
+        iterable of ``(train, test)`` row indices of ``X`` (a generator is read once,
+        for every modality) is restricted to each modality's rows. The test parts must
+        hold every row exactly once, as in
+        :func:`~sklearn.model_selection.cross_val_predict`: ``ShuffleSplit``,
+        ``TimeSeriesSplit`` and a ``PredefinedSplit`` with ``-1`` entries are refused.
+        ``"prefit"`` takes the fitted models of ``estimators`` as they are and learns
+        the network from their predictions on the training rows.
     memory : str, joblib.Memory or None, default=None
         Cache of the per-modality fits and out-of-fold predictions (a directory path
         or a ``joblib.Memory``). Candidates of a grid search that differ only in the
@@ -734,7 +765,7 @@ class BayesianNetworkFusionRegressor(
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, groups=None):
         """Fit one regressor per modality, then the network on their predictions.
 
         Parameters
@@ -746,6 +777,13 @@ class BayesianNetworkFusionRegressor(
             (``predict`` then gives one column per target).
         sample_weight : array-like of shape (n_samples,) or None, default=None
             Row weights, passed to every modality's estimator and to the network.
+        groups : array-like of shape (n_samples,) or None, default=None
+            Group labels of the rows, passed to a group splitter given as ``cv``
+            (``GroupKFold``, ``StratifiedGroupKFold``, ``LeaveOneGroupOut``), each
+            modality's splitter getting the labels of the rows where it is present.
+            Ignored by other splitters and by ``cv="prefit"``. Under scikit-learn's
+            metadata routing, a meta-estimator passes it once requested with
+            ``set_fit_request(groups=True)``.
 
         Returns
         -------
@@ -753,14 +791,14 @@ class BayesianNetworkFusionRegressor(
             The fitted regressor.
         """
         if is_multi_target(y):
-            return self._fit_targets(X, y, sample_weight)
+            return self._fit_targets(X, y, sample_weight, groups=groups)
         self._single_target()
         frame = self._check_fit_input(X)
-        y = check_target(self, y, len(frame), classification=False)
-        weights = check_sample_weight(sample_weight, len(y))
+        y = check_target(self, y, len(frame), classification=False, X=frame)
+        weights = check_sample_weight(sample_weight, len(y), X=frame)
         self._check_structure_supports_weights(weights)
         pgmpy = import_pgmpy()
-        outputs, present = self._fit_modalities(frame, y, weights)
+        outputs, present = self._fit_modalities(frame, y, weights, groups)
         target_codes = self._fit_target_bins(y, weights)
         target_states = [f"bin{j}" for j in range(len(self.target_bin_values_))]
         self._build_network(pgmpy, frame, target_codes, target_states, outputs, present, weights)

@@ -1,6 +1,7 @@
 """Pieces shared by the fusion families: targets, weights, tags and nested fitting."""
 
 import numpy as np
+from sklearn.base import is_classifier, is_regressor
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import has_fit_parameter
@@ -8,15 +9,18 @@ from sklearn.utils.validation import has_fit_parameter
 from .._validation import check_sample_weight, check_target
 
 
-def encode_classes(estimator, y, n_samples):
+def encode_classes(estimator, y, n_samples, *, X=None):
     """Validate class labels, set ``classes_`` on ``estimator`` and encode ``y``.
+
+    ``X``, the input table, is only compared with ``y`` by index (see
+    :func:`~mmsk._validation.check_target`).
 
     Returns
     -------
     y_encoded : ndarray of int of shape (n_samples,)
         Indices into ``estimator.classes_``.
     """
-    y = check_target(estimator, y, n_samples, classification=True)
+    y = check_target(estimator, y, n_samples, classification=True, X=X)
     encoder = LabelEncoder()
     try:
         y_encoded = encoder.fit_transform(y)
@@ -34,7 +38,7 @@ def encode_classes(estimator, y, n_samples):
     return y_encoded
 
 
-def combined_sample_weight(sample_weight, y_encoded, class_weight, classes):
+def combined_sample_weight(sample_weight, y_encoded, class_weight, classes, *, X=None):
     """Multiply user sample weights by class weights; None when neither is given.
 
     Parameters
@@ -47,12 +51,14 @@ def combined_sample_weight(sample_weight, y_encoded, class_weight, classes):
         Class weights keyed by the user's labels.
     classes : ndarray
         The classes, in encoded order.
+    X : pandas.DataFrame or None, default=None
+        The input table, only compared with ``sample_weight`` by index.
 
     Returns
     -------
     sample_weight : ndarray of shape (n_samples,) or None
     """
-    weights = check_sample_weight(sample_weight, len(y_encoded))
+    weights = check_sample_weight(sample_weight, len(y_encoded), X=X)
     if class_weight is None:
         return weights
     per_class = encoded_class_weight(class_weight, classes)
@@ -112,6 +118,43 @@ def sample_weight_params(estimator, sample_weight, owner):
     if hasattr(estimator, "steps"):
         return {f"{estimator.steps[-1][0]}__sample_weight": sample_weight}
     return {"sample_weight": sample_weight}
+
+
+def check_estimator_type(estimator, expected, owner):
+    """Refuse a regressor where a classifier is needed, and the reverse.
+
+    A regressor's real-valued predictions read as class indices, or a classifier's
+    labels read as numbers, would be silently wrong.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        The estimator given by the user. Pipelines and searches count as the kind of
+        their final estimator, as :func:`sklearn.base.is_classifier` says.
+    expected : {"classifier", "regressor"}
+        What is needed.
+    owner : str
+        Where the estimator was given, for the message.
+
+    Raises
+    ------
+    ValueError
+        When ``estimator`` is not of the expected kind.
+    """
+    is_expected = is_classifier if expected == "classifier" else is_regressor
+    if is_expected(estimator):
+        return
+    if is_classifier(estimator):
+        received = "a classifier"
+    elif is_regressor(estimator):
+        received = "a regressor"
+    else:
+        received = "neither a classifier nor a regressor"
+    raise ValueError(
+        f"{owner} must be a {expected}; got {type(estimator).__name__}, which is "
+        f"{received}. Pass a {expected} (sklearn.base.is_{expected} must be true for it; a "
+        f"Pipeline or a search whose final estimator is a {expected} counts)."
+    )
 
 
 def multimodal_tags(tags):

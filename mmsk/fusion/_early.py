@@ -5,7 +5,7 @@ from numbers import Integral
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin, clone
+from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin, clone, is_classifier
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import HasMethods, StrOptions
@@ -17,6 +17,7 @@ from .._base import ModalityComposition, presence_mask
 from .._blocks import block_feature_names, fit_blocks, transform_blocks
 from .._validation import check_sample_weight, check_target
 from ._common import (
+    check_estimator_type,
     combined_sample_weight,
     encode_classes,
     multimodal_tags,
@@ -80,8 +81,7 @@ class _ModalityStack:
         return multimodal_tags(super().__sklearn_tags__())
 
     def _stacked_feature_names(self):
-        names = block_feature_names(self.transformers_)
-        names.extend(f"{name}__present" for name in self.presence_indicators_)
+        names = block_feature_names(self.transformers_, self.presence_indicators_)
         return np.asarray(names, dtype=object)
 
 
@@ -294,6 +294,12 @@ class _BaseEarlyFusion(_ModalityStack, ModalityComposition):
     """Fit and predict logic shared by the early-fusion classifier and regressor."""
 
     def _fit_estimator(self, frame, y, sample_weight):
+        if self.estimator is not None:
+            check_estimator_type(
+                self.estimator,
+                "classifier" if is_classifier(self) else "regressor",
+                f"The 'estimator' parameter of {type(self).__name__}",
+            )
         features = self._fit_stack(frame)
         self.estimator_ = clone(
             self._default_estimator() if self.estimator is None else self.estimator
@@ -456,9 +462,9 @@ class EarlyFusionClassifier(MultiTargetMixin, ClassifierMixin, _BaseEarlyFusion)
             return self._fit_targets(X, y, sample_weight)
         self._single_target()
         frame = self._check_fit_input(X)
-        y_encoded = encode_classes(self, y, len(frame))
+        y_encoded = encode_classes(self, y, len(frame), X=frame)
         weights = combined_sample_weight(
-            sample_weight, y_encoded, self.class_weight, self.classes_
+            sample_weight, y_encoded, self.class_weight, self.classes_, X=frame
         )
         return self._fit_estimator(frame, y_encoded, weights)
 
@@ -622,8 +628,8 @@ class EarlyFusionRegressor(MultiTargetMixin, RegressorMixin, _BaseEarlyFusion):
             return self._fit_targets(X, y, sample_weight)
         self._single_target()
         frame = self._check_fit_input(X)
-        y = check_target(self, y, len(frame), classification=False)
-        return self._fit_estimator(frame, y, check_sample_weight(sample_weight, len(y)))
+        y = check_target(self, y, len(frame), classification=False, X=frame)
+        return self._fit_estimator(frame, y, check_sample_weight(sample_weight, len(y), X=frame))
 
     @per_target
     def predict(self, X):

@@ -3,7 +3,7 @@
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import logsumexp, softmax
-from sklearn.base import ClassifierMixin, RegressorMixin, clone
+from sklearn.base import ClassifierMixin, RegressorMixin, clone, is_classifier
 from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn_compat.base import _fit_context
@@ -11,6 +11,7 @@ from sklearn_compat.base import _fit_context
 from .._validation import check_sample_weight, check_target
 from ._common import (
     as_probabilities,
+    check_estimator_type,
     combined_sample_weight,
     encode_classes,
     sample_weight_params,
@@ -45,6 +46,14 @@ class _BaseLateFusion(BasePerModality):
         if self.fusion == "weighted":
             return len(self.modality_names_) > 1
         return self.fusion == "stacking"
+
+    def _check_final_estimator(self):
+        if self.fusion == "stacking" and self.final_estimator is not None:
+            check_estimator_type(
+                self.final_estimator,
+                "classifier" if is_classifier(self) else "regressor",
+                f"The 'final_estimator' parameter of {type(self).__name__}",
+            )
 
     def _fit_combiner(self, out_of_fold, present, y, sample_weight):
         n_modalities = present.shape[1]
@@ -135,7 +144,9 @@ class LateFusionClassifier(
         their kind: ``LogisticRegression(C=3.0, max_iter=1000)`` for text,
         a standardised ``LogisticRegression(C=0.05)`` for image and
         ``HistGradientBoostingClassifier`` for tabular modalities. With
-        ``cv="prefit"``, fitted models that take the modality's raw columns.
+        ``cv="prefit"``, fitted models that take the modality's raw columns,
+        fitted on labels of ``y`` (see ``cv``). A classifier is required: a
+        regressor (or a Pipeline ending in one) is refused.
     fusion : {"mean", "weighted", "vote", "product", "stacking"}, default="weighted"
         - ``"mean"``: average of the modalities' probabilities;
         - ``"weighted"``: weighted average, weights learned on out-of-fold
@@ -151,8 +162,21 @@ class LateFusionClassifier(
     final_estimator : classifier or None, default=None
         The stacking classifier; None means ``LogisticRegression()``.
     cv : int, cross-validation generator, iterable or "prefit", default=5
-        Splits for the out-of-fold predictions of ``"weighted"`` and ``"stacking"``.
-        ``"prefit"`` takes the already fitted models of ``estimators`` as they are.
+        Splits for the out-of-fold predictions of ``"weighted"`` and ``"stacking"``. An
+        int or a splitter splits the rows where each modality is present (an int gives
+        ``StratifiedKFold`` for a classifier, ``KFold`` otherwise); a group splitter
+        (``GroupKFold``, ``LeaveOneGroupOut`` ...) needs ``groups`` in ``fit``. An
+        iterable of ``(train, test)`` row indices of ``X`` (a generator is read once,
+        for every modality) is restricted to each modality's rows. The test parts must
+        hold every row exactly once, as in
+        :func:`~sklearn.model_selection.cross_val_predict`: ``ShuffleSplit``,
+        ``TimeSeriesSplit`` and a ``PredefinedSplit`` with ``-1`` entries are refused. A
+        class missing from the training part of a fold gets probability 0 from that
+        fold's model, with a warning naming the modality and the class. ``"prefit"``
+        takes the fitted models of ``estimators`` as they are. Their ``classes_`` are
+        matched with the classes of ``y`` by value: a class of ``y`` a prefit model
+        never saw gets probability 0 from it (and none of its votes); a prefit model
+        that knows a label absent from ``y`` is an error.
     class_weight : dict, "balanced" or None, default=None
         Class weights, applied as sample weights of every modality's estimator and of
         the combiner.
@@ -248,7 +272,7 @@ class LateFusionClassifier(
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, groups=None):
         """Fit one classifier per modality and the combiner.
 
         Parameters
@@ -260,6 +284,13 @@ class LateFusionClassifier(
             (``classes_`` is then a list, ``predict`` gives one column per target).
         sample_weight : array-like of shape (n_samples,) or None, default=None
             Row weights, passed to every modality's estimator and to the combiner.
+        groups : array-like of shape (n_samples,) or None, default=None
+            Group labels of the rows, passed to a group splitter given as ``cv``
+            (``GroupKFold``, ``StratifiedGroupKFold``, ``LeaveOneGroupOut``), each
+            modality's splitter getting the labels of the rows where it is present.
+            Ignored by other splitters and by ``cv="prefit"``. Under scikit-learn's
+            metadata routing, a meta-estimator passes it once requested with
+            ``set_fit_request(groups=True)``.
 
         Returns
         -------
@@ -267,18 +298,19 @@ class LateFusionClassifier(
             The fitted classifier.
         """
         if is_multi_target(y):
-            return self._fit_targets(X, y, sample_weight)
+            return self._fit_targets(X, y, sample_weight, groups=groups)
         self._single_target()
         frame = self._check_fit_input(X)
-        y_encoded = encode_classes(self, y, len(frame))
+        y_encoded = encode_classes(self, y, len(frame), X=frame)
         weights = combined_sample_weight(
-            sample_weight, y_encoded, self.class_weight, self.classes_
+            sample_weight, y_encoded, self.class_weight, self.classes_, X=frame
         )
         self.class_prior_ = np.bincount(
             y_encoded, weights=weights, minlength=len(self.classes_)
         ) / (len(y_encoded) if weights is None else weights.sum())
         self._check_probabilities_available()
-        out_of_fold, present = self._fit_modalities(frame, y_encoded, weights)
+        self._check_final_estimator()
+        out_of_fold, present = self._fit_modalities(frame, y_encoded, weights, groups)
         self._fit_combiner(out_of_fold, present, y_encoded, weights)
         return self
 
@@ -393,7 +425,8 @@ class LateFusionRegressor(
         Regressor per modality name; modalities not in the dict get
         ``Ridge(alpha=1.0)`` for text, a standardised ``RidgeCV`` for image and
         ``HistGradientBoostingRegressor`` for tabular modalities. With
-        ``cv="prefit"``, fitted models that take the modality's raw columns.
+        ``cv="prefit"``, fitted models that take the modality's raw columns. A
+        regressor is required: a classifier is refused.
     fusion : {"mean", "weighted", "stacking"}, default="weighted"
         ``"mean"`` averages the modalities' predictions; ``"weighted"`` learns
         non-negative weights summing to one on out-of-fold predictions by minimising
@@ -403,7 +436,16 @@ class LateFusionRegressor(
     final_estimator : regressor or None, default=None
         The stacking regressor; None means ``RidgeCV()``.
     cv : int, cross-validation generator, iterable or "prefit", default=5
-        Splits for the out-of-fold predictions.
+        Splits for the out-of-fold predictions of ``"weighted"`` and ``"stacking"``. An
+        int or a splitter splits the rows where each modality is present (an int gives
+        ``StratifiedKFold`` for a classifier, ``KFold`` otherwise); a group splitter
+        (``GroupKFold``, ``LeaveOneGroupOut`` ...) needs ``groups`` in ``fit``. An
+        iterable of ``(train, test)`` row indices of ``X`` (a generator is read once,
+        for every modality) is restricted to each modality's rows. The test parts must
+        hold every row exactly once, as in
+        :func:`~sklearn.model_selection.cross_val_predict`: ``ShuffleSplit``,
+        ``TimeSeriesSplit`` and a ``PredefinedSplit`` with ``-1`` entries are refused.
+        ``"prefit"`` takes the fitted models of ``estimators`` as they are.
     memory : str, joblib.Memory or None, default=None
         Cache of the per-modality fits and out-of-fold predictions (a directory path
         or a ``joblib.Memory``). Candidates of a grid search that differ only in how
@@ -485,7 +527,7 @@ class LateFusionRegressor(
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, groups=None):
         """Fit one regressor per modality and the combiner.
 
         Parameters
@@ -497,6 +539,13 @@ class LateFusionRegressor(
             (``predict`` then gives one column per target).
         sample_weight : array-like of shape (n_samples,) or None, default=None
             Row weights, passed to every modality's estimator and to the combiner.
+        groups : array-like of shape (n_samples,) or None, default=None
+            Group labels of the rows, passed to a group splitter given as ``cv``
+            (``GroupKFold``, ``StratifiedGroupKFold``, ``LeaveOneGroupOut``), each
+            modality's splitter getting the labels of the rows where it is present.
+            Ignored by other splitters and by ``cv="prefit"``. Under scikit-learn's
+            metadata routing, a meta-estimator passes it once requested with
+            ``set_fit_request(groups=True)``.
 
         Returns
         -------
@@ -504,13 +553,14 @@ class LateFusionRegressor(
             The fitted regressor.
         """
         if is_multi_target(y):
-            return self._fit_targets(X, y, sample_weight)
+            return self._fit_targets(X, y, sample_weight, groups=groups)
         self._single_target()
         frame = self._check_fit_input(X)
-        y = check_target(self, y, len(frame), classification=False)
-        weights = check_sample_weight(sample_weight, len(y))
+        y = check_target(self, y, len(frame), classification=False, X=frame)
+        weights = check_sample_weight(sample_weight, len(y), X=frame)
         self.target_mean_ = float(np.average(y, weights=weights))
-        out_of_fold, present = self._fit_modalities(frame, y, weights)
+        self._check_final_estimator()
+        out_of_fold, present = self._fit_modalities(frame, y, weights, groups)
         self._fit_combiner(out_of_fold, present, y, weights)
         return self
 

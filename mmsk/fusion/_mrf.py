@@ -226,8 +226,21 @@ class MarkovRandomFieldFusionClassifier(
     max_iter : int, default=200
         Iterations of the graphical lasso or of the likelihood's L-BFGS.
     cv : int, cross-validation generator, iterable or "prefit", default=5
-        Splits for the out-of-fold predictions the field learns from. ``"prefit"``
-        takes the fitted models of ``estimators`` as they are.
+        Splits for the out-of-fold predictions the field learns from. An int or a
+        splitter splits the rows where each modality is present (an int gives
+        ``StratifiedKFold`` for a classifier, ``KFold`` otherwise); a group splitter
+        (``GroupKFold``, ``LeaveOneGroupOut`` ...) needs ``groups`` in ``fit``. An
+        iterable of ``(train, test)`` row indices of ``X`` (a generator is read once,
+        for every modality) is restricted to each modality's rows. The test parts must
+        hold every row exactly once, as in
+        :func:`~sklearn.model_selection.cross_val_predict`: ``ShuffleSplit``,
+        ``TimeSeriesSplit`` and a ``PredefinedSplit`` with ``-1`` entries are refused. A
+        class missing from the training part of a fold gets probability 0 from that
+        fold's model, with a warning naming the modality and the class. ``"prefit"``
+        takes the fitted models of ``estimators`` as they are. Their ``classes_`` are
+        matched with the classes of ``y`` by value: a class of ``y`` a prefit model
+        never saw gets probability 0 from it (and none of its votes); a prefit model
+        that knows a label absent from ``y`` is an error.
     memory : str, joblib.Memory or None, default=None
         Cache of the per-modality fits and out-of-fold predictions, shared by grid
         search candidates that differ only in the field (``kind``, ``alpha``, ...).
@@ -342,7 +355,7 @@ class MarkovRandomFieldFusionClassifier(
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, groups=None):
         """Fit one classifier per modality, then the field on their predictions.
 
         Parameters
@@ -354,6 +367,13 @@ class MarkovRandomFieldFusionClassifier(
             (``classes_`` is then a list, ``predict`` gives one column per target).
         sample_weight : array-like of shape (n_samples,) or None, default=None
             Row weights, passed to every modality's estimator and to the field.
+        groups : array-like of shape (n_samples,) or None, default=None
+            Group labels of the rows, passed to a group splitter given as ``cv``
+            (``GroupKFold``, ``StratifiedGroupKFold``, ``LeaveOneGroupOut``), each
+            modality's splitter getting the labels of the rows where it is present.
+            Ignored by other splitters and by ``cv="prefit"``. Under scikit-learn's
+            metadata routing, a meta-estimator passes it once requested with
+            ``set_fit_request(groups=True)``.
 
         Returns
         -------
@@ -361,16 +381,16 @@ class MarkovRandomFieldFusionClassifier(
             The fitted classifier.
         """
         if is_multi_target(y):
-            return self._fit_targets(X, y, sample_weight)
+            return self._fit_targets(X, y, sample_weight, groups=groups)
         self._single_target()
         frame = self._check_fit_input(X)
-        y_encoded = encode_classes(self, y, len(frame))
-        weights = check_sample_weight(sample_weight, len(y_encoded))
+        y_encoded = encode_classes(self, y, len(frame), X=frame)
+        weights = check_sample_weight(sample_weight, len(y_encoded), X=frame)
         self._check_estimators_have_proba("the field learns from predicted probabilities")
         self.class_prior_ = np.bincount(
             y_encoded, weights=weights, minlength=len(self.classes_)
         ) / (len(y_encoded) if weights is None else weights.sum())
-        outputs, present = self._fit_modalities(frame, y_encoded, weights)
+        outputs, present = self._fit_modalities(frame, y_encoded, weights, groups)
         if self.kind == "gaussian":
             self._fit_gaussian(outputs, present, y_encoded, weights)
         else:
@@ -515,7 +535,16 @@ class MarkovRandomFieldFusionRegressor(
     max_iter : int, default=200
         Iterations of the graphical lasso or of the likelihood's L-BFGS.
     cv : int, cross-validation generator, iterable or "prefit", default=5
-        Splits for the out-of-fold predictions the field learns from.
+        Splits for the out-of-fold predictions the field learns from. An int or a
+        splitter splits the rows where each modality is present (an int gives
+        ``StratifiedKFold`` for a classifier, ``KFold`` otherwise); a group splitter
+        (``GroupKFold``, ``LeaveOneGroupOut`` ...) needs ``groups`` in ``fit``. An
+        iterable of ``(train, test)`` row indices of ``X`` (a generator is read once,
+        for every modality) is restricted to each modality's rows. The test parts must
+        hold every row exactly once, as in
+        :func:`~sklearn.model_selection.cross_val_predict`: ``ShuffleSplit``,
+        ``TimeSeriesSplit`` and a ``PredefinedSplit`` with ``-1`` entries are refused.
+        ``"prefit"`` takes the fitted models of ``estimators`` as they are.
     memory : str, joblib.Memory or None, default=None
         Cache of the per-modality fits and out-of-fold predictions.
     n_jobs : int or None, default=None
@@ -618,7 +647,7 @@ class MarkovRandomFieldFusionRegressor(
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, groups=None):
         """Fit one regressor per modality, then the field on their predictions.
 
         Parameters
@@ -630,6 +659,13 @@ class MarkovRandomFieldFusionRegressor(
             (``predict`` then gives one column per target).
         sample_weight : array-like of shape (n_samples,) or None, default=None
             Row weights, passed to every modality's estimator and to the field.
+        groups : array-like of shape (n_samples,) or None, default=None
+            Group labels of the rows, passed to a group splitter given as ``cv``
+            (``GroupKFold``, ``StratifiedGroupKFold``, ``LeaveOneGroupOut``), each
+            modality's splitter getting the labels of the rows where it is present.
+            Ignored by other splitters and by ``cv="prefit"``. Under scikit-learn's
+            metadata routing, a meta-estimator passes it once requested with
+            ``set_fit_request(groups=True)``.
 
         Returns
         -------
@@ -637,12 +673,12 @@ class MarkovRandomFieldFusionRegressor(
             The fitted regressor.
         """
         if is_multi_target(y):
-            return self._fit_targets(X, y, sample_weight)
+            return self._fit_targets(X, y, sample_weight, groups=groups)
         self._single_target()
         frame = self._check_fit_input(X)
-        y = check_target(self, y, len(frame), classification=False)
-        weights = check_sample_weight(sample_weight, len(y))
-        outputs, present = self._fit_modalities(frame, y, weights)
+        y = check_target(self, y, len(frame), classification=False, X=frame)
+        weights = check_sample_weight(sample_weight, len(y), X=frame)
+        outputs, present = self._fit_modalities(frame, y, weights, groups)
         if self.kind == "gaussian":
             self._fit_gaussian(outputs, present, y, weights)
         else:

@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import r2_score
 
-from .._validation import check_target
+from .._validation import check_target, warn_if_reordered
 
 
 def is_multi_target(y):
@@ -196,13 +196,15 @@ class MultiTargetMixin(MultiOutputMixin):
     target's model.
     """
 
-    def _fit_targets(self, X, y, sample_weight):
+    def _fit_targets(self, X, y, sample_weight, **fit_params):
         classification = is_classifier(self)
         n_samples = len(X) if hasattr(X, "__len__") else np.shape(X)[0]
+        warn_if_reordered(X, y, "y")
         columns, names = split_targets(self, y, n_samples, classification=classification)
         memory = InProcessCache() if self.memory is None else self.memory
+        fit_params = {key: value for key, value in fit_params.items() if value is not None}
         models = [
-            clone(self).set_params(memory=memory).fit(X, column, sample_weight)
+            clone(self).set_params(memory=memory).fit(X, column, sample_weight, **fit_params)
             for column in columns
         ]
         for model in models:
