@@ -84,4 +84,11 @@ def torch_device(torch, requested):
             f"device={requested!r} asks for a CUDA GPU, but torch sees none on this "
             "machine. Use device='auto' to fall back to the CPU."
         )
+    if device.type == "cuda" and device.index is not None:
+        _check_cuda_device(torch, requested, "This model")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(
+            "device='mps' asks for Apple's Metal GPU, but MPS is not available in this "
+            "torch installation. Use device='auto' or device='cpu'."
+        )
     return device

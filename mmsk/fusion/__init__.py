@@ -4,7 +4,7 @@ from ._bayesian import BayesianNetworkFusionClassifier, BayesianNetworkFusionReg
 from ._early import EarlyFusionClassifier, EarlyFusionRegressor, ModalityUnion
 from ._late import LateFusionClassifier, LateFusionRegressor
 from ._mrf import MarkovRandomFieldFusionClassifier, MarkovRandomFieldFusionRegressor
-from ._neural import NeuralFusionClassifier, NeuralFusionRegressor
+from ._neural import NeuralFusionClassifier, NeuralFusionRegressor, TrainingDivergedError
 from ._neural_multitask import NeuralFusionMultiTask
 
 __all__ = [
@@ -20,4 +20,5 @@ __all__ = [
     "NeuralFusionClassifier",
     "NeuralFusionMultiTask",
     "NeuralFusionRegressor",
+    "TrainingDivergedError",
 ]

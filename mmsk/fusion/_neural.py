@@ -7,7 +7,10 @@ fitted or used, so that ``import mmsk`` does not need them.
 """
 
 import copy
+import inspect
+import math
 import os
+import types
 from contextlib import contextmanager
 from itertools import accumulate
 from numbers import Integral, Real
@@ -23,7 +26,7 @@ from sklearn_compat.base import _fit_context
 
 from .._base import ModalityComposition, modalities_present, presence_matrix
 from .._blocks import fit_blocks, transform_blocks
-from .._devices import torch_device
+from .._devices import check_device_name, torch_device
 from .._utils import import_optional
 from .._validation import check_sample_weight, check_target
 from ._common import combined_sample_weight, encode_classes, multimodal_tags
@@ -50,6 +53,30 @@ _ENCODERS_BY_KIND = {
 _OPTIMIZERS = ("adamw", "adam", "sgd")
 _PREDICT_BATCH_SIZE = 4096
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+class TrainingDivergedError(ValueError, FloatingPointError):
+    """Training of a neural-fusion network diverged: an epoch's loss was NaN or infinite.
+
+    Raised by ``fit`` at the end of the first epoch whose training (or validation) loss
+    is not a finite number, instead of returning a model that would predict NaN. It
+    is both a ValueError and a FloatingPointError, so ``except ValueError`` (what
+    scikit-learn's model selection tools expect of a failed fit) and
+    ``except FloatingPointError`` both catch it. The message names the epoch, the
+    loss and what to change (usually a lower ``lr``).
+
+    Attributes
+    ----------
+    epoch : int or None
+        The epoch (counted from 1) whose loss was not finite.
+    loss : float or None
+        That loss.
+    """
+
+    def __init__(self, message, epoch=None, loss=None):
+        super().__init__(message)
+        self.epoch = epoch
+        self.loss = loss
 
 
 def _import_torch():
@@ -99,6 +126,18 @@ _NEURAL_CONSTRAINTS = {
 
 class _BaseNeuralFusion(ModalityComposition):
     """Data preparation, network construction and training shared by every task."""
+
+    def _check_fit_input(self, X):
+        self._check_training_params()
+        return super()._check_fit_input(X)
+
+    def _check_training_params(self):
+        """Check what ``_parameter_constraints`` cannot: device, callbacks, optimizer."""
+        owner = type(self).__name__
+        check_device_name(self.device, owner)
+        _check_optimizer(self.optimizer, owner)
+        _check_callbacks(self.callbacks, self.train_split, owner)
+        _check_net_params(self.net_params, owner)
 
     # ------------------------------------------------------------------ targets
 
@@ -177,6 +216,7 @@ class _BaseNeuralFusion(ModalityComposition):
         blocks = self._fit_blocks(frame, modalities)
         present = modalities_present(modalities, frame)
         self.device_ = self._resolve_device(torch)
+        _check_split_fraction(self.train_split, len(frame), split_y, type(self).__name__)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         with _seeded(torch, seed, self.device_):
             encoders = [
@@ -195,11 +235,34 @@ class _BaseNeuralFusion(ModalityComposition):
             )
             # The dataset holds its own float32 copies; the blocks need not live on.
             del blocks, encoders
-            net.fit(dataset, split_y)
+            try:
+                net.fit(dataset, split_y)
+            except TrainingDivergedError as error:
+                raise self._diverged(error) from None
+        broken = _non_finite_parts(torch, net.module_)
+        if broken:
+            epoch = len(net.history)
+            error = TrainingDivergedError(
+                f"the weights of {', '.join(broken)} are NaN or infinite after epoch {epoch}",
+                epoch=epoch,
+            )
+            raise self._diverged(error)
         net.module_.eval()
         self.net_ = net
         self.n_iter_ = len(net.history)
         return self
+
+    def _diverged(self, error):
+        return TrainingDivergedError(
+            f"{type(self).__name__} stopped training: {error}, so the network's weights "
+            "are no longer numbers and it would predict NaN. Training diverged: lower "
+            f"lr (it is {self.lr!r}; try {self.lr / 10:g} or less), lower "
+            "auxiliary_weight and contrastive_weight if set, rescale input columns of "
+            "very large magnitude, or clip the gradients with "
+            "callbacks=[skorch.callbacks.GradientNormClipping(1.0)].",
+            epoch=error.epoch,
+            loss=error.loss,
+        )
 
     def _fit_blocks(self, frame, modalities):
         self.transformers_, fitted = fit_blocks(modalities, frame, memory=self.memory)
@@ -336,7 +399,9 @@ class _BaseNeuralFusion(ModalityComposition):
         with torch.inference_mode():
             for batch_X, _ in training.BatchIterator(dataset, batch_size=_PREDICT_BATCH_SIZE):
                 outputs.append(module(**batch_X).to(torch.float64).cpu())
-        return torch.cat(outputs).numpy().astype(np.float64)
+        outputs = torch.cat(outputs).numpy().astype(np.float64)
+        self._check_finite_outputs(torch, outputs, module, "outputs")
+        return outputs
 
     def embed(self, X, modality):
         """Each row's embedding of one modality, from the trained network's encoder.
@@ -384,7 +449,29 @@ class _BaseNeuralFusion(ModalityComposition):
                 embedded = encoder(batch_X["blocks"][modality])
                 kept = batch_X["present"][:, :1]
                 outputs.append(torch.where(kept, embedded, placeholder).to(torch.float64).cpu())
-        return torch.cat(outputs).numpy().astype(np.float64)
+        outputs = torch.cat(outputs).numpy().astype(np.float64)
+        self._check_finite_outputs(torch, outputs, module, f"embeddings of modality {modality!r}")
+        return outputs
+
+    def _check_finite_outputs(self, torch, outputs, module, what):
+        """Refuse to return NaN or infinite predictions; name the rows and the culprits."""
+        bad_rows = np.flatnonzero(~np.isfinite(outputs).all(axis=1))
+        if not len(bad_rows):
+            return
+        broken = _non_finite_parts(torch, module)
+        cause = (
+            f"the parameters of {', '.join(broken)} are NaN or infinite (the model was "
+            "damaged after training)"
+            if broken
+            else "its parameters are finite, so a custom encoder or extreme inputs in "
+            "those rows overflowed"
+        )
+        raise ValueError(
+            f"The network of {type(self).__name__} computed NaN or infinite {what} for "
+            f"{len(bad_rows)} of {len(outputs)} rows (first rows: "
+            f"{bad_rows[:5].tolist()}): {cause}. Refit the model, with a lower lr if "
+            "training was unstable."
+        )
 
     def _inference_module(self, torch):
         """The network to predict with, and the dtype of its inputs.
@@ -650,6 +737,120 @@ def log_softmax(logits):
     """Row-wise logarithm of the softmax of an array of logits."""
     shifted = logits - logits.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def _non_finite_parts(torch, module):
+    """The parts of a MultimodalNetwork (by modality) whose parameters are not finite."""
+    names = getattr(module, "names", [])
+    parts = []
+    for parameter_name, parameter in module.named_parameters():
+        if bool(torch.isfinite(parameter).all()):
+            continue
+        top, _, rest = parameter_name.partition(".")
+        if top == "encoder_list":
+            part = f"the encoder of modality {names[int(rest.partition('.')[0])]!r}"
+        else:
+            part = f"the {top} layer"
+        if part not in parts:
+            parts.append(part)
+    return parts
+
+
+def _check_optimizer(optimizer, owner):
+    """A string of _OPTIMIZERS (checked by the constraints), an optimizer class or factory."""
+    if isinstance(optimizer, str):
+        return
+    import_optional("torch", purpose="Neural fusion")
+    from torch.optim import Optimizer
+
+    if isinstance(optimizer, type) and not issubclass(optimizer, Optimizer):
+        raise TypeError(
+            f"The 'optimizer' parameter of {owner} must be one of {list(_OPTIMIZERS)} or a "
+            "torch.optim.Optimizer subclass (or a factory such as functools.partial of "
+            f"one). Got the class {optimizer.__name__}, which is not an optimizer."
+        )
+    if isinstance(optimizer, types.BuiltinFunctionType):
+        raise TypeError(
+            f"The 'optimizer' parameter of {owner} must be one of {list(_OPTIMIZERS)} or a "
+            f"torch.optim.Optimizer subclass. Got the built-in function {optimizer!r}."
+        )
+
+
+def _check_callbacks(callbacks, train_split, owner):
+    """Each callback a skorch Callback instance (or a (name, instance) pair)."""
+    if not callbacks:
+        return
+    import_optional("skorch", purpose="Neural fusion")
+    from skorch.callbacks import Callback
+
+    for i, entry in enumerate(callbacks):
+        named = isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str)
+        callback = entry[1] if named else entry
+        if isinstance(callback, type) and issubclass(callback, Callback):
+            raise TypeError(
+                f"The 'callbacks' parameter of {owner} must hold skorch callback instances; "
+                f"callbacks[{i}] is the class {callback.__name__}. Pass an instance: "
+                f"{callback.__name__}()."
+            )
+        if not isinstance(callback, Callback):
+            raise TypeError(
+                f"The 'callbacks' parameter of {owner} must be a list of skorch callback "
+                "instances (skorch.callbacks.Callback) or (name, callback) pairs; "
+                f"callbacks[{i}] is {callback!r} of type {type(callback).__name__}."
+            )
+        monitor = getattr(callback, "monitor", None)
+        if train_split is None and isinstance(monitor, str) and "valid" in monitor:
+            raise ValueError(
+                f"callbacks[{i}] ({type(callback).__name__}) of {owner} monitors "
+                f"{monitor!r}, which needs a validation split, but train_split is None. "
+                "Set train_split (for example train_split=0.2) or monitor 'train_loss'."
+            )
+
+
+# Prefixes of skorch parameters routed to a part of the net, beyond NeuralNet.prefixes_.
+_NET_PARTS = ("module", "criterion", "optimizer")
+_FUSION_NET_PARAMS = ("auxiliary_weight", "contrastive_weight", "contrastive_temperature")
+
+
+def _check_net_params(net_params, owner):
+    """Every key a parameter of skorch.NeuralNet, or a prefixed one skorch routes."""
+    if not net_params:
+        return
+    import_optional("skorch", purpose="Neural fusion")
+    from skorch import NeuralNet
+
+    direct = set(inspect.signature(NeuralNet.__init__).parameters) - {"self", "kwargs"}
+    prefixes = {*NeuralNet.prefixes_, *_NET_PARTS}
+    unknown = [
+        key
+        for key in net_params
+        if not isinstance(key, str)
+        or (key.partition("__")[0] not in prefixes if "__" in key else key not in direct)
+    ]
+    unknown = [key for key in unknown if key not in _FUSION_NET_PARAMS]
+    if unknown:
+        raise ValueError(
+            f"The 'net_params' parameter of {owner} must map skorch.NeuralNet parameters "
+            f"({sorted(direct - {'module'})}) or prefixed ones ({sorted(prefixes)} followed "
+            f"by '__') to values. Got unknown key(s) {unknown}."
+        )
+
+
+def _check_split_fraction(train_split, n_samples, split_y, owner):
+    """A fraction ``train_split`` must leave rows (and every class) on both sides."""
+    if not isinstance(train_split, Real) or isinstance(train_split, bool):
+        return
+    n_valid = math.ceil(train_split * n_samples)
+    n_train = n_samples - n_valid
+    n_classes = 1 if split_y is None else len(np.unique(split_y))
+    if min(n_valid, n_train) < n_classes:
+        raise ValueError(
+            f"The 'train_split' parameter of {owner} ({train_split!r}) splits the "
+            f"{n_samples} training rows into {n_train} for training and {n_valid} for "
+            f"validation; each part needs at least {n_classes} row(s)"
+            f"{' (one per class)' if split_y is not None else ''}. Choose a fraction "
+            "closer to 0.2, or train_split=None."
+        )
 
 
 def _is_torch_module(value):
@@ -995,7 +1196,7 @@ class NeuralFusionClassifier(MultiOutputMixin, ClassifierMixin, _BaseNeuralFusio
                 "class_weight is a list (one entry per target), but y has a single target; "
                 "pass a dict keyed by labels, 'balanced' or None."
             )
-        y_encoded = encode_classes(self, y, len(frame))
+        y_encoded = encode_classes(self, y, len(frame), X=frame)
         weights = combined_sample_weight(
             sample_weight, y_encoded, self.class_weight, self.classes_
         )
@@ -1189,7 +1390,7 @@ class NeuralFusionRegressor(MultiOutputMixin, RegressorMixin, _BaseNeuralFusion)
             self.target_scale_ = np.array([coding.scale for coding in self._codings])
             return self
         self._single_target(y)
-        y = check_target(self, y, len(frame), classification=False)
+        y = check_target(self, y, len(frame), classification=False, X=frame)
         self.target_mean_ = float(y.mean())
         scale = float(y.std())
         self.target_scale_ = scale if scale > 0 else 1.0

@@ -16,6 +16,7 @@ from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PrintLog
 from torch.utils.data import Dataset, Subset
 
+from ._neural import TrainingDivergedError
 from ._nn import MultiTaskLoss, column_weighted_means, contrastive_loss, weighted_mean
 
 
@@ -190,7 +191,8 @@ class FusionNet(NeuralNet):
 
     The epoch's loss is accumulated on the device and read once per epoch; the history
     keeps ``train_loss`` and ``valid_loss`` per epoch (with ``*_best`` flags, so
-    ``EarlyStopping`` and ``Checkpoint`` work) and the batch sizes per batch. The only
+    ``EarlyStopping`` and ``Checkpoint`` work) and the batch sizes per batch. An epoch
+    whose loss is NaN or infinite stops training with a :class:`TrainingDivergedError`. The only
     default callbacks are the epoch timer and the progress table, which prints only
     when ``verbose`` is set.
 
@@ -250,6 +252,11 @@ class FusionNet(NeuralNet):
             self._target_losses = None
         loss = float(total) / count if count else float("nan")
         self._record_epoch_loss(prefix + "_loss", loss)
+        if count and not math.isfinite(loss):
+            epoch = len(self.history)
+            raise TrainingDivergedError(
+                f"the {prefix} loss of epoch {epoch} is {loss}", epoch=epoch, loss=loss
+            )
         if per_target is not None:
             self._record_target_losses(prefix, per_target.cpu().double().numpy() / count)
 

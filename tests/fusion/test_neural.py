@@ -391,7 +391,9 @@ def test_quiet_by_default(classification_data, capsys):
 
 def test_device_errors_are_clear(classification_data):
     X, y = classification_data
-    with pytest.raises(ValueError, match="device must be 'auto', 'cpu', 'cuda'.*'gpu0'"):
+    with pytest.raises(
+        ValueError, match="The 'device' parameter of NeuralFusionClassifier must be 'auto'.*'gpu0'"
+    ):
         NeuralFusionClassifier(device="gpu0", max_epochs=1).fit(X, y)
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="asks for a CUDA GPU, but torch sees none"):
