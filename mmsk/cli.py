@@ -1,13 +1,26 @@
 """The ``mmsk`` command: compare fusion methods on a table, fit one, predict with it.
 
 Run ``mmsk --help`` (or ``python -m mmsk --help``) for the sub-commands.
+
+Every problem ends in one line on standard error, never a traceback, and an exit
+status: 2 for a usage or input error (a bad option, an unreadable or unsuitable input,
+an output that cannot be written or would replace an input: all checked before any
+work), 1 for a failure at run time (a write that fails, every ``compare`` candidate
+failing, an unexpected error), 130 for Ctrl+C. No output ever replaces an input, and a
+file is written to a temporary file beside it and renamed, so a failed write leaves
+nothing half written.
 """
 
 import argparse
+import codecs
 import json
+import os
+import stat
 import sys
 import tempfile
 import time
+import warnings
+from contextlib import contextmanager
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -15,80 +28,79 @@ import joblib
 import numpy as np
 import pandas as pd
 from sklearn.base import clone, is_classifier
-from sklearn.model_selection import KFold, StratifiedKFold, cross_validate, train_test_split
-from sklearn.utils.multiclass import type_of_target
+from sklearn.model_selection import train_test_split
 
 from ._image_io import anchor_image_paths
-from ._registry import FAMILIES
+from .compare import PRESETS, EveryCandidateFailed, compare_models, infer_task, rank, search_space
+from .compare._compare import ENSEMBLE_NAME, TASKS, check_scoring_name
 from .datasets import load_clothing_reviews, load_poster_listings
 
-TASKS = ("auto", "binary", "multiclass", "regression")
-DEFAULT_SCORING = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "r2"}
-_MAX_CLASSES_FOR_INTEGERS = 20
+MODEL_FORMATS = ("joblib", "skops")
+_MAX_REASON_CHARACTERS = 200
+
+#: The files ``mmsk compare --output DIR`` writes in DIR (replacing files of these names).
+COMPARE_OUTPUTS = (
+    "leaderboard.csv",
+    "leaderboard.json",
+    "leaderboard.png",
+    "best_model.joblib",
+    "modality_importance.png",
+)
+
+STDOUT = "-"
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+EXIT_INTERRUPTED = 130
 
 
 class CommandError(Exception):
     """A problem with the command's input, reported in one line with exit status 2."""
 
 
-def candidate_models(task, *, memory=None, random_state=0):
-    """Every fusion model the installed extras provide, by name, for ``task``.
+class CommandFailure(Exception):
+    """A failure at run time (a write, every candidate), one line with exit status 1."""
 
-    The candidates come from the registry of fusion families: one per value of each
-    family's option (``late-stacking``, ``bayes-tan``, ``neural-gated`` ...), for the
-    families whose extra is installed.
+
+class CompareInterrupted(KeyboardInterrupt):
+    """Ctrl+C during :func:`compare`.
+
+    Parameters
+    ----------
+    rows : list of dict
+        The leaderboard of the candidates finished before the interruption, best first.
+    n_candidates : int
+        How many candidates the comparison had.
+    """
+
+    def __init__(self, rows, n_candidates):
+        super().__init__(f"interrupted after {len(rows)} of {n_candidates} candidates")
+        self.rows = rows
+        self.n_candidates = n_candidates
+
+
+def candidate_models(task, *, memory=None, random_state=0):
+    """Every candidate ``mmsk compare --fusions`` and ``mmsk fit --fusion`` may name.
 
     Parameters
     ----------
     task : {"binary", "multiclass", "regression"}
         The learning task.
     memory : str or None, default=None
-        Cache directory shared by the late, Bayesian and neural candidates, so their
-        per-modality fits are computed once per fold.
+        Cache shared by the candidates.
     random_state : int, default=0
         Seed of every candidate.
 
     Returns
     -------
     models : dict
-        Candidate name (``"early"``, ``"late-stacking"``, ``"bayes-naive"``,
-        ``"neural-gated"`` ...) to an unfitted estimator.
+        Candidate name to an unfitted estimator: the ``"best"`` search space of
+        :func:`mmsk.compare.search_space`.
     """
-    models = {}
-    for family in FAMILIES:
-        if family.available():
-            models.update(family.candidates(task, memory=memory, random_state=random_state))
-    return models
+    return search_space(task, preset="best", memory=memory, random_state=random_state)
 
 
-def default_candidates(models, task="binary"):
-    """The names compared when none are given.
-
-    Every candidate of every installed family except the neural fusion layers beyond
-    ``"neural-concat"``: each neural candidate trains a network per fold, so the
-    others run only when named.
-    """
-    default = {name for family in FAMILIES for name in family.default_candidate_names(task)}
-    return [name for name in models if name in default]
-
-
-def infer_task(y):
-    """``"binary"``, ``"multiclass"`` or ``"regression"`` from the target's values."""
-    target_type = type_of_target(np.asarray(y))
-    if target_type == "binary":
-        return "binary"
-    if target_type == "multiclass":
-        if pd.api.types.is_numeric_dtype(pd.Series(y).dtype):
-            few = pd.Series(y).nunique() <= _MAX_CLASSES_FOR_INTEGERS
-            return "multiclass" if few else "regression"
-        return "multiclass"
-    if target_type == "continuous":
-        return "regression"
-    raise CommandError(f"cannot tell the task from the target (type {target_type!r}); pass --task")
-
-
-def compare(X, y, task, *, candidates=None, cv=5, scoring=None, random_state=0, stream=None):
-    """Cross-validate fusion candidates on the same folds; rows of a leaderboard, best first.
+def compare(X, y, task, *, candidates=None, preset="default", stream=None, **options):
+    """Run :func:`mmsk.compare.compare_models`, printing a line per candidate.
 
     Parameters
     ----------
@@ -99,60 +111,71 @@ def compare(X, y, task, *, candidates=None, cv=5, scoring=None, random_state=0, 
     task : {"binary", "multiclass", "regression"}
         The learning task.
     candidates : list of str or None, default=None
-        Names among :func:`candidate_models`; None means :func:`default_candidates`.
-    cv : int, default=5
-        Number of folds (stratified for classification, shuffled with ``random_state``).
-    scoring : str or None, default=None
-        A scikit-learn scorer name; None means roc_auc (binary), accuracy (multiclass)
-        or r2 (regression).
-    random_state : int, default=0
-        Seed of the folds and of the candidates.
+        Names among :func:`candidate_models`; None runs ``preset``.
+    preset : {"fast", "default", "best"}, default="default"
+        The search space when no candidates are named.
     stream : file-like or None, default=None
         Where progress lines go; None means nowhere.
+    **options
+        ``cv``, ``scoring``, ``time_limit``, ``ensemble``, ``refit``,
+        ``random_state`` and ``n_jobs`` of :func:`~mmsk.compare.compare_models`.
 
     Returns
     -------
-    rows : list of dict
-        ``model``, ``score_mean``, ``score_std``, ``fit_time`` and ``predict_time``
-        (means over folds, in seconds), sorted by ``score_mean``, best first.
+    comparison : mmsk.compare.Comparison
+        The leaderboard, the refitted best model and the out-of-fold predictions.
+
+    Raises
+    ------
+    CompareInterrupted
+        On Ctrl+C (a :class:`KeyboardInterrupt`), holding the rows finished so far.
+    CommandFailure
+        When every candidate failed.
     """
-    scoring = scoring or DEFAULT_SCORING[task]
-    splitter = StratifiedKFold if task != "regression" else KFold
-    folds = splitter(n_splits=cv, shuffle=True, random_state=random_state)
-    with tempfile.TemporaryDirectory(prefix="mmsk-compare-") as cache:
-        models = _select(
-            candidate_models(task, memory=cache, random_state=random_state), candidates, task
+    rows, total = [], [0]
+    n_folds = options.get("cv", 5)
+
+    def started(name, position, count):
+        total[0] = count
+        _say(stream, f"[{position}/{count}] {name} ...")
+
+    def finished(row):
+        rows.append(row)
+        counter = f"[{len(rows)}/{total[0]}]" if row["model"] != ENSEMBLE_NAME else "[+]"
+        _say(stream, f"{counter} {row['model']}: {_row_summary(row, n_folds)}")
+
+    try:
+        return compare_models(
+            X,
+            y,
+            task=task,
+            preset=preset,
+            candidates=candidates or None,
+            on_start=started,
+            on_result=finished,
+            **options,
         )
-        rows = [
-            _cross_validate(name, model, X, y, folds, scoring, f"[{i}/{len(models)}]", stream)
-            for i, (name, model) in enumerate(models.items(), start=1)
-        ]
-    return sorted(rows, key=lambda row: -np.nan_to_num(row["score_mean"], nan=-np.inf))
+    except KeyboardInterrupt:
+        raise CompareInterrupted(rank(rows), total[0]) from None
+    except EveryCandidateFailed as error:
+        raise CommandFailure(f"every candidate failed; the first: {error.first_error}") from None
 
 
-def _select(models, names, task):
-    if not names:
-        names = default_candidates(models, task)
-    unknown = [name for name in names if name not in models]
-    if unknown:
-        raise CommandError(
-            f"unknown fusion candidates {unknown}; available here: {', '.join(models)}"
-        )
-    return {name: models[name] for name in names}
+def _row_summary(row, n_folds):
+    if row.get("members"):
+        return f"{row['score_mean']:.4f} ± {row['score_std']:.4f} ({row['members']})"
+    score = f"{row['score_mean']:.4f} ± {row['score_std']:.4f}"
+    if not row["failed_folds"]:
+        return score
+    failed = f"failed in {row['failed_folds']} of {n_folds} folds: {row['error']}"
+    return failed if row["failed_folds"] == n_folds else f"{score}; {failed}"
 
 
-def _cross_validate(name, model, X, y, folds, scoring, counter, stream):
-    _say(stream, f"{counter} {name} ...")
-    result = cross_validate(model, X, y, cv=folds, scoring=scoring, error_score=np.nan)
-    row = {
-        "model": name,
-        "score_mean": float(np.mean(result["test_score"])),
-        "score_std": float(np.std(result["test_score"])),
-        "fit_time": float(np.mean(result["fit_time"])),
-        "predict_time": float(np.mean(result["score_time"])),
-    }
-    _say(stream, f"{counter} {name}: {row['score_mean']:.4f} ± {row['score_std']:.4f}")
-    return row
+def _reason(error):
+    text = f"{type(error).__name__}: {' '.join(str(error).split())}"
+    if len(text) <= _MAX_REASON_CHARACTERS:
+        return text
+    return text[: _MAX_REASON_CHARACTERS - 3] + "..."
 
 
 def _say(stream, text):
@@ -161,26 +184,36 @@ def _say(stream, text):
 
 
 def format_leaderboard(rows, scoring):
-    """The leaderboard as an aligned text table."""
+    """The leaderboard as an aligned text table; a failure shows on a line of its own."""
     header = f"{'model':<18} {scoring:>18} {'fit s':>8} {'predict s':>10}"
     lines = [header, "-" * len(header)]
     for row in rows:
-        score = f"{row['score_mean']:.4f} ± {row['score_std']:.4f}"
-        lines.append(
-            f"{row['model']:<18} {score:>18} {row['fit_time']:>8.2f} {row['predict_time']:>10.2f}"
-        )
+        failed = row.get("failed_folds", 0)
+        if failed and not np.isfinite(row["score_mean"]):
+            lines.append(f"{row['model']:<18} {'failed':>18} {'-':>8} {'-':>10}")
+        else:
+            score = f"{row['score_mean']:.4f} ± {row['score_std']:.4f}"
+            lines.append(
+                f"{row['model']:<18} {score:>18} {row['fit_time']:>8.2f} "
+                f"{row['predict_time']:>10.2f}"
+            )
+        if failed:
+            lines.append(f"    failed in {failed} fold(s): {row['error']}")
     return "\n".join(lines)
 
 
 def plot_leaderboard(rows, scoring, path):
-    """Save a horizontal bar chart of the leaderboard (mean score with its spread)."""
+    """Save a horizontal bar chart of the leaderboard (mean score with its spread).
+
+    Candidates without a score (failed in every fold) are left out.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ordered = rows[::-1]
-    figure, ax = plt.subplots(figsize=(7, 0.45 * len(rows) + 1.2))
+    ordered = [row for row in rows[::-1] if np.isfinite(row["score_mean"])]
+    figure, ax = plt.subplots(figsize=(7, 0.45 * len(ordered) + 1.2))
     ax.barh(
         [row["model"] for row in ordered],
         [row["score_mean"] for row in ordered],
@@ -188,29 +221,81 @@ def plot_leaderboard(rows, scoring, path):
         color="#4C72B0",
         capsize=3,
     )
-    low = min(row["score_mean"] - row["score_std"] for row in rows)
-    high = max(row["score_mean"] + row["score_std"] for row in rows)
-    margin = max((high - low) * 0.15, 0.005)
-    ax.set_xlim(low - margin, high + margin)
+    if ordered:
+        low = min(row["score_mean"] - row["score_std"] for row in ordered)
+        high = max(row["score_mean"] + row["score_std"] for row in ordered)
+        margin = max((high - low) * 0.15, 0.005)
+        ax.set_xlim(low - margin, high + margin)
     ax.set_xlabel(f"{scoring} (cross-validated mean ± std)")
     ax.set_title("mmsk compare: fusion leaderboard")
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
+    figure.savefig(path, dpi=120, format="png")
     plt.close(figure)
 
 
+# --- reading inputs ---------------------------------------------------------------------
+
+
 def read_csv(path):
-    """Read a CSV file; a missing or unreadable file is a :class:`CommandError`.
+    """Read a CSV file with at least one row; any problem is a :class:`CommandError`.
 
     Image paths relative to the file's folder are made absolute, so a CSV and its
     images can be used from any working directory.
     """
+    _check_input_file(path)
     try:
-        return anchor_image_paths(pd.read_csv(path), Path(path).resolve().parent)
-    except FileNotFoundError:
-        raise CommandError(f"no such file: {path}") from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        frame = pd.read_csv(path)
+    except UnicodeDecodeError:
+        byte, line = _first_non_utf8_byte(path)
+        raise CommandError(
+            f"cannot read {path} as CSV: it is not UTF-8 text (byte 0x{byte:02x} on line "
+            f"{line}); save it as UTF-8"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise CommandError(f"{path} is empty: no header, no rows") from None
+    except (OSError, pd.errors.ParserError) as error:
         raise CommandError(f"cannot read {path} as CSV: {_first_line(error)}") from None
+    _check_unique_header(path)
+    if frame.empty:
+        raise CommandError(f"{path} has a header but no rows")
+    return anchor_image_paths(frame, Path(path).resolve().parent)
+
+
+def _first_non_utf8_byte(path, chunk_size=1 << 20):
+    """The first byte of a file that is not UTF-8, and its line (pandas's position is
+    relative to a buffer)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    newlines = 0
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(chunk_size), b""):
+            pending = decoder.getstate()[0]
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                data = pending + chunk
+                return data[error.start], newlines + data.count(b"\n", 0, error.start) + 1
+            newlines += chunk.count(b"\n")
+    pending = decoder.getstate()[0]  # an unfinished character at the end of the file
+    return (pending or b"\0")[0], newlines + 1
+
+
+def _check_input_file(path):
+    if not os.path.exists(path):
+        raise CommandError(f"no such file: {path}")
+    if os.path.isdir(path):
+        raise CommandError(f"{path} is a folder, not a file")
+    if os.path.isfile(path) and os.path.getsize(path) == 0:
+        raise CommandError(f"{path} is empty: no header, no rows")
+
+
+def _check_unique_header(path):
+    """pandas renames a repeated column ``a`` to ``a.1`` silently: refuse instead."""
+    header = pd.read_csv(path, header=None, nrows=1, dtype=str).iloc[0].dropna()
+    repeated = sorted(set(header[header.duplicated()]))
+    if repeated:
+        raise CommandError(
+            f"{path} has duplicated column names {repeated}; give every column its own name"
+        )
 
 
 def read_table(path, target):
@@ -221,6 +306,15 @@ def read_table(path, target):
             f"target column {target!r} is not in {path}; its columns are {list(frame.columns)}"
         )
     y = frame.pop(target)
+    if frame.shape[1] == 0:
+        raise CommandError(
+            f"the target column {target!r} is the only column of {path}: there is nothing "
+            "to learn from"
+        )
+    if y.isna().all():
+        raise CommandError(
+            f"the target column {target!r} of {path} is empty: its {len(y)} values are all missing"
+        )
     if y.isna().any():
         kept = y.notna().to_numpy()
         print(f"note: dropping {int((~kept).sum())} rows whose target is missing", file=sys.stderr)
@@ -230,6 +324,306 @@ def read_table(path, target):
 
 def _first_line(error):
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+# --- checking and writing outputs ---------------------------------------------------------
+
+
+def check_output_file(path, option, inputs=()):
+    """Refuse, before any work, an output file that cannot be written or is an input.
+
+    Parameters
+    ----------
+    path : str
+        The output file.
+    option : str
+        The option that named it, for the message (``"-o"``).
+    inputs : sequence of str, default=()
+        The command's input files: the output may be none of them, by any name
+        (symbolic or hard links included).
+
+    Raises
+    ------
+    CommandError
+        When ``path`` is a folder or not a regular file, is one of ``inputs``, or its
+        folder does not exist or is not writable.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise CommandError(f"{option} {path} is a folder; give a file name")
+    if target.exists() and not target.is_file():
+        raise CommandError(f"{option} {path} is not a regular file; give a file name")
+    _check_not_an_input(target, option, inputs)
+    _check_writable_folder(target.resolve().parent, f"{option} {path}")
+
+
+def check_output_folder(path, option, inputs=()):
+    """Refuse, before any work, an output folder whose files cannot be written.
+
+    The folder may exist: the files of :data:`COMPARE_OUTPUTS` in it are replaced
+    (they are what an earlier run wrote), every other file is left alone. It may not
+    exist yet when its nearest existing parent is a writable folder.
+
+    Parameters
+    ----------
+    path : str
+        The output folder.
+    option : str
+        The option that named it, for the message (``"--output"``).
+    inputs : sequence of str, default=()
+        The command's input files, none of which may be one of the files written.
+
+    Raises
+    ------
+    CommandError
+        When ``path`` is a file, a file it would write is a folder, not a regular file
+        or an input, or no folder on its way can be written.
+    """
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise CommandError(f"{option} {path} is a file, not a folder")
+    existing = folder.resolve()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise CommandError(f"{option} {path} cannot be created: {existing} is a file")
+    _check_writable_folder(existing, f"{option} {path}")
+    for name in COMPARE_OUTPUTS:
+        target = folder / name
+        if target.exists() and not target.is_file():
+            raise CommandError(f"{option} {path}: {target} is not a regular file")
+        _check_not_an_input(target, option, inputs)
+
+
+def _check_not_an_input(target, option, inputs):
+    if not target.exists():
+        return
+    for source in inputs:
+        if source is not None and os.path.exists(source) and os.path.samefile(target, source):
+            raise CommandError(
+                f"{option} {target} is the input {source}; refusing to overwrite it, "
+                "give another output name"
+            )
+
+
+def _check_writable_folder(folder, what):
+    if not folder.exists():
+        raise CommandError(f"{what}: the folder {folder} does not exist")
+    if not folder.is_dir():
+        raise CommandError(f"{what}: {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandError(f"{what}: the folder {folder} is not writable")
+
+
+def write_atomically(path, write):
+    """Write a file through a temporary file in its folder, renamed over it at the end.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write (a symbolic link is written through, to its target).
+    write : callable
+        ``write(temporary_path)`` writes the content; the temporary path keeps the
+        file's extension.
+
+    Raises
+    ------
+    CommandFailure
+        When the file cannot be written (a full disk, a read-only folder); no partial
+        file is left and an existing file at ``path`` is unchanged.
+    """
+    final = Path(path).resolve()
+    temporary = None
+    try:
+        handle, temporary = tempfile.mkstemp(
+            dir=final.parent, prefix=f".{final.name}.", suffix=final.suffix
+        )
+        os.close(handle)
+        write(temporary)
+        os.chmod(temporary, _new_file_mode(final))
+        os.replace(temporary, final)
+    except OSError as error:
+        _remove(temporary)
+        raise CommandFailure(f"cannot write {path}: {error.strerror or error}") from None
+    except BaseException:
+        _remove(temporary)
+        raise
+
+
+def _new_file_mode(path):
+    if path.exists():
+        return stat.S_IMODE(path.stat().st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _remove(path):
+    if path is not None and os.path.exists(path):
+        os.remove(path)
+
+
+# --- model files ------------------------------------------------------------------------
+
+# The first bytes of a pickle (protocols 2 to 5) and of joblib's compressed files.
+_PICKLE_SIGNATURES = (
+    *(bytes([0x80, protocol]) for protocol in range(2, 6)),
+    b"\x78\x01",
+    b"\x78\x5e",
+    b"\x78\x9c",
+    b"\x78\xda",
+    b"\x1f\x8b",
+    b"BZh",
+    b"\xfd7zXZ",
+    b"\x5d\x00\x00",
+    b"\x04\x22\x4d\x18",
+)
+
+
+def model_file_format(path):
+    """``"skops"``, ``"joblib"`` or None (neither), from a file's content, not its name.
+
+    A skops file is a zip archive with a ``schema.json`` member
+    (:func:`mmsk.persistence.is_model_file`); a joblib file is a pickle, compressed or
+    not.
+    """
+    from .persistence import is_model_file
+
+    if is_model_file(path):
+        return "skops"
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    return "joblib" if head.startswith(_PICKLE_SIGNATURES) else None
+
+
+def skops_installed():
+    """Whether the ``persist`` extra (skops) is installed."""
+    return find_spec("skops") is not None
+
+
+_PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
+
+
+def _model_format(requested, model, path):
+    """The format ``mmsk fit`` saves ``model`` in: ``--format``, else the name's
+    extension when it says joblib or pickle, else skops where it can store the model."""
+    from .persistence import _check_not_neural
+
+    try:
+        _check_not_neural(model)
+        storable = True
+    except TypeError:
+        storable = False
+    if requested == "skops" and not storable:
+        raise CommandError(
+            f"--format skops cannot store {type(model).__name__}: its PyTorch network "
+            "would be a pickle inside the file; use --format joblib (see "
+            "docs/persistence.md)"
+        )
+    if requested is not None:
+        return requested
+    if Path(path).suffix.lower() in _PICKLE_SUFFIXES:
+        reason = f"the name {path} says so"
+    elif not storable:
+        reason = "the skops format cannot store neural models"
+    elif not skops_installed():
+        reason = 'the skops format needs skops: pip install "mmsk[persist]"'
+    else:
+        return "skops"
+    print(
+        f"note: saving in the joblib format ({reason}); loading it runs code from the "
+        "file, so load only your own copy (--format skops writes the safe format)",
+        file=sys.stderr,
+    )
+    return "joblib"
+
+
+def _save_model(model, path, file_format):
+    from . import persistence
+
+    if file_format == "skops":
+        write_atomically(path, lambda temporary: persistence.dump(model, temporary))
+        return persistence.get_untrusted_types(path)
+    write_atomically(path, lambda temporary: joblib.dump(model, temporary))
+    return []
+
+
+def load_model(path, trusted=()):
+    """Load a model saved by ``mmsk fit``, safely when it is a skops file.
+
+    Parameters
+    ----------
+    path : str
+        The model file, in the skops or the joblib format (told apart by content).
+    trusted : sequence of str, default=()
+        Type names a skops file may hold beyond those mmsk trusts.
+
+    Returns
+    -------
+    model : estimator
+        The fitted model.
+
+    Raises
+    ------
+    CommandError
+        When the file is missing, empty, in neither format, holds untrusted types or
+        cannot be loaded.
+    """
+    if not os.path.exists(path):
+        raise CommandError(f"no such model file: {path}")
+    if os.path.isdir(path):
+        raise CommandError(f"the model {path} is a folder, not a file written by 'mmsk fit'")
+    if os.path.getsize(path) == 0:
+        raise CommandError(f"the model file {path} is empty")
+    file_format = model_file_format(path)
+    if file_format is None:
+        raise CommandError(
+            f"{path} is not a model file written by 'mmsk fit': neither the skops format "
+            "nor a joblib/pickle file"
+        )
+    if file_format == "skops":
+        return _load_skops(path, trusted)
+    print(
+        f"warning: {path} is a joblib/pickle file: loading it runs code from the file; "
+        "use only files you made or trust (mmsk fit --format skops writes a safe one)",
+        file=sys.stderr,
+    )
+    return _load_or_refuse(path, joblib.load)
+
+
+def _load_skops(path, trusted):
+    if not skops_installed():
+        raise CommandError(
+            f'{path} is in the skops format, which needs skops: pip install "mmsk[persist]"'
+        )
+    from . import persistence
+
+    listed = _load_or_refuse(path, persistence.get_untrusted_types)
+    untrusted = [name for name in listed if name not in trusted]
+    if untrusted:
+        options = " ".join(f"--trust {name}" for name in untrusted)
+        raise CommandError(
+            f"{path} holds types mmsk does not trust by default: {', '.join(untrusted)}. "
+            f"If you trust where the file comes from, rerun with {options}"
+        )
+    try:
+        return persistence.load(path, trusted=list(trusted))
+    except (persistence.ModelFileError, persistence.UntrustedPatternError) as error:
+        raise CommandError(f"cannot load a model from {path}: {error}") from None
+    except Exception as error:  # what skops raises on a crafted file is not listed
+        raise CommandError(
+            f"cannot load a model from {path}: {type(error).__name__}: {_first_line(error)}"
+        ) from None
+
+
+def _load_or_refuse(path, loader):
+    try:
+        return loader(path)
+    except Exception as error:  # a damaged or foreign file fails in many ways
+        raise CommandError(
+            f"cannot load a model from {path}, damaged or not written by 'mmsk fit': "
+            f"{type(error).__name__}: {_first_line(error)}"
+        ) from None
 
 
 #: The bundled demo tables ``mmsk compare --demo`` runs on.
@@ -255,54 +649,184 @@ def _load_data(args):
 
 
 def _task(args, y):
-    task = infer_task(y) if args.task == "auto" else args.task
+    task = _inferred_task(y) if args.task == "auto" else args.task
     if task != "regression" and pd.Series(y).nunique() < 2:
-        raise CommandError(f"the target has a single value ({pd.Series(y).iloc[0]!r})")
+        value = pd.Series(y).iloc[0]
+        value = value.item() if hasattr(value, "item") else value
+        raise CommandError(
+            f"the target column {y.name!r} has a single value ({value!r}) in its {len(y)} "
+            "rows; a classifier needs at least two classes"
+        )
     return task
+
+
+def _inferred_task(y):
+    try:
+        return infer_task(y)
+    except ValueError as error:
+        raise CommandError(f"{error} (--task)") from None
+
+
+def _scoring(args, task):
+    try:
+        return check_scoring_name(args.scoring, task)
+    except ValueError as error:
+        raise CommandError(f"--scoring: {error}") from None
+
+
+# --- the commands -------------------------------------------------------------------------
 
 
 def run_compare(args):
     """``mmsk compare``."""
+    _check_compare_outputs(args)
     X, y = _load_data(args)
     task = _task(args, y)
-    if args.output and find_spec("matplotlib") is None:
-        raise CommandError('--output draws charts and needs matplotlib: pip install "mmsk[plot]"')
-    scoring = args.scoring or DEFAULT_SCORING[task]
-    print(f"Task: {task}; scoring: {scoring}; {args.cv}-fold cross-validation\n")
+    scoring = _scoring(args, task)
+    _check_candidate_names(args.fusions, task)
+    how = f"{len(args.fusions)} named candidates" if args.fusions else f"preset {args.preset}"
+    print(f"Task: {task}; scoring: {scoring}; {args.cv}-fold cross-validation; {how}\n")
     start = time.perf_counter()
-    rows = compare(
-        X, y, task, candidates=args.fusions, cv=args.cv, scoring=scoring, stream=sys.stdout
-    )
+    try:
+        comparison = compare(
+            X,
+            y,
+            task,
+            candidates=args.fusions,
+            preset=args.preset,
+            cv=args.cv,
+            scoring=scoring,
+            time_limit=args.time_limit,
+            ensemble=not args.no_ensemble,
+            refit=bool(args.output),
+            random_state=args.random_state,
+            stream=sys.stdout,
+        )
+    except CompareInterrupted as interruption:
+        _report_interrupted(interruption, scoring, task, args)
+        raise
+    rows = _records(comparison.leaderboard)
     print()
     print(format_leaderboard(rows, scoring))
+    if comparison.skipped:
+        print(
+            f"\nNot started (--time-limit {args.time_limit:g} s): {', '.join(comparison.skipped)}"
+        )
     print(
-        "\nLate, Bayesian and MRF candidates share cached per-modality fits within each "
-        "fold, so after the first\nof them the fit time shows mostly the combining step."
+        "\nCandidates share cached per-modality fits within each fold, so after the first "
+        "of a family\nthe fit time shows mostly the combining step."
     )
-    print(f"Total time: {time.perf_counter() - start:.1f} s")
+    refitted = " and refit" if args.output else ""
+    print(f"Time: {time.perf_counter() - start:.1f} s (cross-validation, ensemble{refitted})")
     if args.output:
-        _write_outputs(Path(args.output), rows, scoring, task, X, y, args)
+        _write_outputs(Path(args.output), comparison, X, y, args)
+        print(f"Total time: {time.perf_counter() - start:.1f} s")
     return 0
 
 
-def _write_outputs(folder, rows, scoring, task, X, y, args):
-    folder.mkdir(parents=True, exist_ok=True)
+def _check_candidate_names(names, task):
+    if not names:
+        return
+    available = candidate_models(task)
+    unknown = [name for name in names if name not in available]
+    if unknown:
+        raise CommandError(
+            f"unknown fusion candidates {unknown}; available here: {', '.join(available)}"
+        )
+
+
+def _records(leaderboard):
+    """Leaderboard rows as dicts with plain Python values (NaN stays NaN)."""
+    return [
+        {key: value.item() if hasattr(value, "item") else value for key, value in row.items()}
+        for row in leaderboard.to_dict("records")
+    ]
+
+
+def _check_compare_outputs(args):
+    if not args.output:
+        return
+    if args.output == STDOUT:
+        raise CommandError("--output names a folder; standard output (-) cannot hold its files")
+    if find_spec("matplotlib") is None:
+        raise CommandError('--output draws charts and needs matplotlib: pip install "mmsk[plot]"')
+    check_output_folder(args.output, "--output", inputs=[args.data])
+
+
+def _report_interrupted(interruption, scoring, task, args):
+    rows = interruption.rows
+    print(f"\nInterrupted after {len(rows)} of {interruption.n_candidates} candidates.")
+    if not rows:
+        return
+    print(format_leaderboard(rows, scoring))
+    if args.output:
+        folder = Path(args.output)
+        _write_leaderboard(folder, rows, scoring, task, args)
+        print(f"Wrote the partial leaderboard (no best model) to {folder}")
+
+
+def _write_outputs(folder, comparison, X, y, args):
+    rows, scoring, task = _records(comparison.leaderboard), comparison.scoring, comparison.task
+    _write_leaderboard(folder, rows, scoring, task, args, skipped=comparison.skipped)
+    model = comparison.best_model
+    print(f"Refitted the best model ({comparison.best_name}) on all rows.")
+    write_atomically(folder / "best_model.joblib", lambda path: joblib.dump(model, path))
+    template, measured = _importance_template(comparison)
+    print(f"Measuring the modality importance of {measured} on a held-out quarter of the rows ...")
+    written = "leaderboard.csv, leaderboard.json, leaderboard.png, best_model.joblib"
+    try:
+        _plot_importance(template, task, X, y, scoring, folder / "modality_importance.png")
+        written += " and modality_importance.png"
+    except (ValueError, TypeError) as error:
+        print(f"warning: no modality importance: {_reason(error)}", file=sys.stderr)
+    print(f"Wrote {written} to {folder}")
+
+
+def _importance_template(comparison):
+    """The unfitted model whose importance is drawn, and its name.
+
+    For the ensemble: its member of largest weight (refitting the whole ensemble on
+    three quarters of the rows would cost a second cross-validation).
+    """
+    if comparison.best_name != ENSEMBLE_NAME:
+        return comparison.candidates[comparison.best_name], comparison.best_name
+    weights = comparison.best_model.weights_
+    member = max(weights, key=weights.get)
+    return comparison.candidates[member], f"{member} (the ensemble's largest member)"
+
+
+def _write_leaderboard(folder, rows, scoring, task, args, skipped=()):
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CommandFailure(f"cannot create {folder}: {error.strerror or error}") from None
     frame = pd.DataFrame(rows)
-    frame.to_csv(folder / "leaderboard.csv", index=False)
-    summary = {"task": task, "scoring": scoring, "cv": args.cv, "leaderboard": rows}
-    (folder / "leaderboard.json").write_text(json.dumps(summary, indent=2) + "\n")
-    plot_leaderboard(rows, scoring, folder / "leaderboard.png")
-    best = rows[0]["model"]
-    print(f"Refitting the best model ({best}) on all rows ...")
-    template = candidate_models(task)[best]
-    model = clone(template).fit(X, y)
-    joblib.dump(model, folder / "best_model.joblib")
-    print("Measuring modality importance on a held-out quarter of the rows ...")
-    _plot_importance(template, task, X, y, scoring, folder / "modality_importance.png")
-    print(
-        f"Wrote leaderboard.csv, leaderboard.json, leaderboard.png, best_model.joblib and "
-        f"modality_importance.png to {folder}"
+    write_atomically(folder / "leaderboard.csv", lambda path: frame.to_csv(path, index=False))
+    summary = {
+        "task": task,
+        "scoring": scoring,
+        "cv": args.cv,
+        "preset": None if args.fusions else args.preset,
+        "random_state": args.random_state,
+        "skipped": list(skipped),
+        "leaderboard": _json_rows(rows),
+    }
+    text = json.dumps(summary, indent=2) + "\n"
+    write_atomically(folder / "leaderboard.json", lambda path: Path(path).write_text(text))
+    write_atomically(
+        folder / "leaderboard.png", lambda path: plot_leaderboard(rows, scoring, path)
     )
+
+
+def _json_rows(rows):
+    """The rows with NaN as null: JSON has no NaN."""
+    return [
+        {
+            key: None if isinstance(value, float) and np.isnan(value) else value
+            for key, value in row.items()
+        }
+        for row in rows
+    ]
 
 
 def _plot_importance(template, task, X, y, scoring, path):
@@ -321,12 +845,15 @@ def _plot_importance(template, task, X, y, scoring, path):
     display = ModalityImportanceDisplay.from_estimator(
         model, X_held, y_held, scoring=scoring, n_repeats=5, random_state=0
     )
-    display.figure_.savefig(path, dpi=120, bbox_inches="tight")
+    write_atomically(
+        path, lambda file: display.figure_.savefig(file, dpi=120, bbox_inches="tight")
+    )
     plt.close(display.figure_)
 
 
 def run_fit(args):
     """``mmsk fit``."""
+    _check_fit_output(args)
     X, y = read_table(args.data, args.target)
     task = _task(args, y)
     models = candidate_models(task)
@@ -334,26 +861,37 @@ def run_fit(args):
         raise CommandError(
             f"unknown --fusion {args.fusion!r}; available here: {', '.join(models)}"
         )
+    model = clone(models[args.fusion])
+    file_format = _model_format(args.format, model, args.output)
     start = time.perf_counter()
-    model = clone(models[args.fusion]).fit(X, y)
-    joblib.dump(model, args.output)
+    model.fit(X, y)
+    untrusted = _save_model(model, args.output, file_format)
     print(
         f"Fitted {args.fusion} ({task}) on {len(X)} rows in {time.perf_counter() - start:.1f} s; "
-        f"saved to {args.output}"
+        f"saved to {args.output} ({file_format} format)"
     )
+    if untrusted:
+        options = " ".join(f"--trust {name}" for name in untrusted)
+        print(
+            f"note: 'mmsk predict' loads it with {options} (types skops does not trust by "
+            "default; see docs/persistence.md)"
+        )
     return 0
+
+
+def _check_fit_output(args):
+    if args.output == STDOUT:
+        raise CommandError("-o names the model file; a model cannot go to standard output (-)")
+    if args.format == "skops" and not skops_installed():
+        raise CommandError('--format skops needs skops: pip install "mmsk[persist]"')
+    check_output_file(args.output, "-o", inputs=[args.data])
 
 
 def run_predict(args):
     """``mmsk predict``."""
-    try:
-        model = joblib.load(args.model)
-    except FileNotFoundError:
-        raise CommandError(f"no such model file: {args.model}") from None
-    except Exception as error:  # an unreadable pickle fails in many ways
-        raise CommandError(
-            f"cannot load a model from {args.model}: {_first_line(error)}"
-        ) from None
+    if args.output != STDOUT:
+        check_output_file(args.output, "-o", inputs=[args.model, args.data])
+    model = load_model(args.model, trusted=args.trust or ())
     if not hasattr(model, "predict") or not hasattr(model, "feature_names_in_"):
         raise CommandError(f"{args.model} does not hold an mmsk model fitted on a table")
     X = _read_features(args.data, model)
@@ -362,7 +900,11 @@ def run_predict(args):
         probabilities = model.predict_proba(X)
         for i, label in enumerate(model.classes_):
             predictions[f"proba_{label}"] = probabilities[:, i]
-    predictions.to_csv(args.output, index=False)
+    if args.output == STDOUT:
+        predictions.to_csv(sys.stdout, index=False)
+        print(f"Wrote {len(predictions)} predictions to standard output", file=sys.stderr)
+        return 0
+    write_atomically(args.output, lambda path: predictions.to_csv(path, index=False))
     print(f"Wrote {len(predictions)} predictions to {args.output}")
     return 0
 
@@ -392,7 +934,7 @@ _SHOWN_CHARACTERS = 160
 
 
 def run_retrieve(args):
-    """``mmsk retrieve``."""
+    """``mmsk retrieve`` (it writes no file: the matches go to standard output)."""
     table = read_csv(args.data)
     for option, column in (
         ("--query-column", args.query_column),
@@ -417,9 +959,9 @@ def run_retrieve(args):
     distances, indices = retriever.kneighbors(queries, n_neighbors=min(args.k, n_indexed))
     for query, row_distances, row_indices in zip(queries[args.query_column], distances, indices):
         print(f"\nquery: {query}")
-        for rank, (distance, index) in enumerate(zip(row_distances, row_indices), start=1):
+        for position, (distance, index) in enumerate(zip(row_distances, row_indices), start=1):
             cells = "  ".join(_shorten(table.iloc[index][column]) for column in shown)
-            print(f"{rank:>3}. row {index:<6} similarity {1 - distance:.3f}  {cells}")
+            print(f"{position:>3}. row {index:<6} similarity {1 - distance:.3f}  {cells}")
     return 0
 
 
@@ -483,6 +1025,20 @@ def _shorten(value):
     return text[: _SHOWN_CHARACTERS - 3] + "..."
 
 
+# --- the parser ---------------------------------------------------------------------------
+
+_EXIT_STATUSES = (
+    "Exit status: 0 on success; 2 for a usage or input error (checked before any work, "
+    "including every output path: no output may replace an input); 1 for a failure at "
+    "run time (a write that fails, every compared candidate failing); 130 on Ctrl+C."
+)
+
+_PICKLE_WARNING = (
+    "A joblib file is a pickle: loading it runs code from the file, so load only files "
+    "you made or whose source you trust."
+)
+
+
 def build_parser():
     """The argument parser of the ``mmsk`` command."""
     parser = argparse.ArgumentParser(
@@ -494,6 +1050,7 @@ def build_parser():
             "saved model to a CSV; 'retrieve' indexes a CSV's column and finds the rows "
             "that match a query written in another column's terms."
         ),
+        epilog=_EXIT_STATUSES,
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_compare(commands)
@@ -517,12 +1074,17 @@ def _add_compare(commands):
         "compare",
         help="cross-validate fusion methods and print a leaderboard",
         description=(
-            "Cross-validate early fusion, every late-fusion rule and, when the extras "
-            "are installed, Bayesian-network fusion, on the same folds. Without DATA, "
+            "Cross-validate fusion methods crossed with text representations (--preset) on "
+            "the same folds, add a greedy ensemble of them built from their out-of-fold "
+            "predictions, and with --output refit the best on every row. Without DATA, "
             "runs on a bundled demo: the women's clothing reviews (target 'Recommended "
             "IND'), or with --demo posters the poster listings (images, descriptions and "
-            "prices; target 'sold'). Image paths in DATA may be relative to its folder."
+            "prices; target 'sold'). Image paths in DATA may be relative to its folder. "
+            "A candidate that fails in some or all folds is listed with its error, after "
+            "the candidates that succeeded in every fold. Ctrl+C prints (and, with "
+            "--output, writes) the leaderboard of the candidates finished so far."
         ),
+        epilog=_EXIT_STATUSES,
     )
     compare_command.add_argument("data", nargs="?", metavar="DATA.csv", help="input CSV")
     compare_command.add_argument(
@@ -536,13 +1098,45 @@ def _add_compare(commands):
         "--cv", type=_at_least_two, default=5, metavar="K", help="number of folds (default: 5)"
     )
     compare_command.add_argument(
+        "--preset",
+        choices=PRESETS,
+        default="default",
+        help=(
+            "search space: fast (early, late-weighted, late-stacking), default (also "
+            "Bayesian and MRF fusion, word+character TF-IDF variants, neural-concat on "
+            "tables up to 5,000 rows) or best (every candidate, boosted and "
+            "sentence-embedding variants) (default: default)"
+        ),
+    )
+    compare_command.add_argument(
         "--fusions",
         nargs="+",
         metavar="NAME",
         help=(
-            "candidates to compare, e.g. early late-stacking neural-gated (default: all "
-            "available, with neural-concat as the only neural one)"
+            "candidates to compare instead of a preset, e.g. early late-stacking+char "
+            "neural-gated (any name of --preset best)"
         ),
+    )
+    compare_command.add_argument(
+        "--time-limit",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help=(
+            "stop starting candidates once the next one would likely end past this many "
+            "seconds (the first always runs); the ones not started are listed"
+        ),
+    )
+    compare_command.add_argument(
+        "--no-ensemble",
+        action="store_true",
+        help="do not add the greedy ensemble of the candidates to the leaderboard",
+    )
+    compare_command.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        metavar="SEED",
+        help="seed of the folds and of every candidate (default: 0)",
     )
     compare_command.add_argument(
         "--scoring", help="scikit-learn scorer name (default: roc_auc, accuracy or r2)"
@@ -550,13 +1144,27 @@ def _add_compare(commands):
     compare_command.add_argument(
         "--output",
         metavar="DIR",
-        help="write leaderboard.{json,csv,png}, best_model.joblib and modality_importance.png",
+        help=(
+            "folder to write leaderboard.{json,csv,png}, best_model.joblib (a pickle) and "
+            "modality_importance.png in, created if needed; files of these names in it "
+            "are replaced, other files are left alone"
+        ),
     )
     compare_command.set_defaults(handler=run_compare)
 
 
 def _add_fit(commands):
-    fit_command = commands.add_parser("fit", help="fit one fusion model and save it")
+    fit_command = commands.add_parser(
+        "fit",
+        help="fit one fusion model and save it",
+        description=(
+            "Fit one fusion model on DATA and save it to MODEL: in the skops format, "
+            "whose loading runs no code from the file, unless --format joblib or a "
+            "MODEL name ending in .joblib, .pkl or .pickle asks for joblib, or the "
+            "model is neural (skops cannot store it). " + _PICKLE_WARNING
+        ),
+        epilog=_EXIT_STATUSES,
+    )
     fit_command.add_argument("data", metavar="DATA.csv", help="input CSV")
     fit_command.add_argument("--target", required=True, help="target column")
     _add_task_options(fit_command)
@@ -565,16 +1173,56 @@ def _add_fit(commands):
         default="late-stacking",
         help="candidate name as listed by 'mmsk compare' (default: late-stacking)",
     )
-    fit_command.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file")
+    fit_command.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="MODEL",
+        help="model file to write (not an input; replaced if it exists)",
+    )
+    fit_command.add_argument(
+        "--format",
+        choices=MODEL_FORMATS,
+        default=None,
+        help=(
+            "file format (default: joblib when MODEL ends in .joblib, .pkl or .pickle; "
+            "otherwise skops, safe to load, for every model it can store, and joblib, "
+            "with a note, for neural models or without the persist extra). 'mmsk "
+            "predict' tells the format from the content, not the name."
+        ),
+    )
     fit_command.set_defaults(handler=run_fit)
 
 
 def _add_predict(commands):
-    predict_command = commands.add_parser("predict", help="predict with a saved model")
+    predict_command = commands.add_parser(
+        "predict",
+        help="predict with a saved model",
+        description=(
+            "Apply a model saved by 'mmsk fit' to DATA. A skops MODEL loads without "
+            "running code from the file; a type it holds that mmsk does not trust by "
+            "default (the trees of gradient boosting, for instance) must be named with "
+            "--trust. A joblib/pickle MODEL loads with a one-line warning. " + _PICKLE_WARNING
+        ),
+        epilog=_EXIT_STATUSES,
+    )
     predict_command.add_argument("model", metavar="MODEL", help="file written by 'mmsk fit'")
     predict_command.add_argument("data", metavar="DATA.csv", help="input CSV")
     predict_command.add_argument(
-        "-o", "--output", required=True, metavar="PREDICTIONS.csv", help="output CSV"
+        "-o",
+        "--output",
+        required=True,
+        metavar="PREDICTIONS.csv",
+        help="output CSV, or - for standard output (not an input; replaced if it exists)",
+    )
+    predict_command.add_argument(
+        "--trust",
+        action="append",
+        metavar="TYPE",
+        help=(
+            "full name of a type a skops MODEL may hold beyond those mmsk trusts "
+            "(repeat for several); name only types you have reviewed"
+        ),
     )
     predict_command.set_defaults(handler=run_predict)
 
@@ -589,6 +1237,7 @@ def _add_retrieve(commands):
             "target column, and print the best matches of each query, written like the "
             "query column."
         ),
+        epilog=_EXIT_STATUSES,
     )
     retrieve_command.add_argument("data", metavar="DATA.csv", help="input CSV")
     retrieve_command.add_argument(
@@ -628,6 +1277,16 @@ def _add_retrieve(commands):
     retrieve_command.set_defaults(handler=run_retrieve)
 
 
+def _positive_seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
 def _positive(text):
     try:
         value = int(text)
@@ -648,15 +1307,69 @@ def _at_least_two(text):
     return value
 
 
+# --- the entry point ----------------------------------------------------------------------
+
+
+@contextmanager
+def _one_line_warnings(prefix):
+    """Show each warning as one line on standard error, without its source line."""
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"{prefix}: warning: {_first_line(message)}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
+
+
 def main(argv=None):
-    """Run the ``mmsk`` command; returns the exit status."""
+    """Run the ``mmsk`` command; returns the exit status.
+
+    Parameters
+    ----------
+    argv : list of str or None, default=None
+        The arguments; None means ``sys.argv[1:]``.
+
+    Returns
+    -------
+    status : int
+        0 on success, 2 for a usage or input error, 1 for a failure at run time, 130
+        when interrupted (Ctrl+C). Every error is one line on standard error.
+    """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    prefix = "mmsk"
     try:
-        return args.handler(args)
+        args = parser.parse_args(argv)
+        prefix = f"mmsk {args.command}"
+        with _one_line_warnings(prefix):
+            return args.handler(args)
+    except KeyboardInterrupt:
+        return _fail(prefix, "interrupted", EXIT_INTERRUPTED, label=None)
     except CommandError as error:
-        print(f"mmsk {args.command}: error: {error}", file=sys.stderr)
-        return 2
-    except (ValueError, TypeError) as error:
-        print(f"mmsk {args.command}: error: {' '.join(str(error).split())}", file=sys.stderr)
-        return 2
+        return _fail(prefix, error, EXIT_USAGE)
+    except CommandFailure as error:
+        return _fail(prefix, error, EXIT_FAILURE)
+    except (ValueError, TypeError, ImportError) as error:
+        return _fail(prefix, error, EXIT_USAGE)
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_FAILURE
+    except MemoryError:
+        return _fail(prefix, "out of memory", EXIT_FAILURE)
+    except Exception as error:  # the last resort: one line, never a traceback
+        return _fail(prefix, _reason(error), EXIT_FAILURE)
+
+
+def _fail(prefix, message, status, label="error"):
+    text = " ".join(str(message).split())
+    print(f"{prefix}: {label}: {text}" if label else f"{prefix}: {text}", file=sys.stderr)
+    return status
+
+
+def _silence_stdout():
+    """After a closed pipe (``mmsk predict ... -o - | head``), stop writing to it."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

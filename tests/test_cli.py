@@ -5,19 +5,14 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import joblib
 import pandas as pd
 import pytest
 
-from mmsk.cli import (
-    candidate_models,
-    compare,
-    default_candidates,
-    format_leaderboard,
-    infer_task,
-    main,
-)
+from mmsk.cli import candidate_models, compare, format_leaderboard, infer_task, main
+from mmsk.compare import search_space
 from mmsk.datasets import load_clothing_reviews
 from mmsk.fusion._neural import FUSIONS
 
@@ -29,8 +24,18 @@ def _command():
     return [executable] if executable else [sys.executable, "-m", "mmsk"]
 
 
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
 def run(*args):
-    environment = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    """Run the command on this checkout's code (the installed script may point elsewhere)."""
+    path = os.pathsep.join(filter(None, [str(REPOSITORY), os.environ.get("PYTHONPATH")]))
+    environment = {
+        **os.environ,
+        "PYTHONPATH": path,
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+    }
     return subprocess.run([*_command(), *args], capture_output=True, text=True, env=environment)
 
 
@@ -69,7 +74,8 @@ def test_compare_writes_every_output(reviews_csv, tmp_path):
         assert (tmp_path / name).stat().st_size > 0, name
     summary = json.loads((tmp_path / "leaderboard.json").read_text())
     assert summary["task"] == "binary"
-    assert {row["model"] for row in summary["leaderboard"]} == {"early", "late-mean"}
+    assert {row["model"] for row in summary["leaderboard"]} == {"early", "late-mean", "ensemble"}
+    assert summary["random_state"] == 0 and summary["skipped"] == []
     model = joblib.load(tmp_path / "best_model.joblib")
     assert hasattr(model, "predict_proba")
 
@@ -89,6 +95,28 @@ def test_fit_then_predict_round_trip(reviews_csv, tmp_path):
     assert predictions["prediction"].isin([0, 1]).all()
 
 
+def test_fit_saves_skops_by_default_and_says_what_predict_must_trust(
+    reviews_csv, tmp_path, capsys
+):
+    import zipfile
+
+    model_path = tmp_path / "model.skops"
+    argv = ["fit", str(reviews_csv), "--target", TARGET, "--fusion", "late-mean"]
+    assert main([*argv, "-o", str(model_path)]) == 0
+    out = capsys.readouterr().out
+    assert "(skops format)" in out
+    assert "schema.json" in zipfile.ZipFile(model_path).namelist()
+    options = out.split("'mmsk predict' loads it with ")[1].split(" (")[0].split()
+    assert options[0] == "--trust"
+    predictions_path = tmp_path / "predictions.csv"
+    predict = ["predict", str(model_path), str(reviews_csv), "-o", str(predictions_path)]
+    assert main(predict) == 2
+    assert "holds types mmsk does not trust by default" in capsys.readouterr().err
+    assert main([*predict, *options]) == 0
+    assert "joblib" not in capsys.readouterr().err
+    assert len(pd.read_csv(predictions_path)) == 240
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -104,7 +132,7 @@ def test_fit_then_predict_round_trip(reviews_csv, tmp_path):
             ["fit", "{data}", "--target", TARGET, "--fusion", "magic", "-o", "m.joblib"],
             "unknown --fusion 'magic'",
         ),
-        (["predict", "{data}", "{data}", "-o", "p.csv"], "cannot load a model from"),
+        (["predict", "{data}", "{data}", "-o", "p.csv"], "is not a model file written by"),
         (["compare", "{garbage}", "--target", TARGET], "cannot read"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
     ],
@@ -127,10 +155,22 @@ def test_help_lists_every_command():
     assert "--fusions" in run("compare", "--help").stdout
 
 
+@pytest.mark.parametrize("command", ["fit", "predict"])
+def test_help_says_a_joblib_file_runs_code(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "A joblib file is a pickle: loading it runs code from the file" in text
+    assert "skops" in text and "Exit status: 0 on success; 2 for a usage" in text
+
+
 def test_compare_function_ranks_candidates():
     X, y = load_clothing_reviews(return_X_y=True)
-    rows = compare(X.iloc[:200], y.iloc[:200], "binary", candidates=["early", "late-mean"], cv=2)
-    assert [row["model"] for row in rows] != []
+    comparison = compare(
+        X.iloc[:200], y.iloc[:200], "binary", candidates=["early", "late-mean"], cv=2
+    )
+    rows = comparison.leaderboard.to_dict("records")
+    assert {row["model"] for row in rows} == {"early", "late-mean", "ensemble"}
     scores = [row["score_mean"] for row in rows]
     assert scores == sorted(scores, reverse=True)
     assert "late-mean" in format_leaderboard(rows, "roc_auc")
@@ -145,17 +185,17 @@ def test_every_neural_fusion_layer_is_a_candidate(task):
     assert neural == sorted(f"neural-{fusion}" for fusion in FUSIONS)
     assert models["neural-gated"].fusion == "gated"
     assert models["neural-film"].fusion == "film"
-    default = default_candidates(models, task)
+    default = search_space(task, n_rows=1000)
     assert [name for name in default if name.startswith("neural-")] == ["neural-concat"]
-    assert "early" in default
-    assert {"mrf-gaussian", "mrf-discrete"} <= set(default)
+    assert {"early", "late-stacking+char", "mrf-gaussian"} <= set(default)
 
 
 def test_compare_a_named_neural_candidate():
     pytest.importorskip("torch")
     pytest.importorskip("skorch")
     X, y = load_clothing_reviews(return_X_y=True)
-    rows = compare(X.iloc[:160], y.iloc[:160], "binary", candidates=["neural-gated"], cv=2)
+    comparison = compare(X.iloc[:160], y.iloc[:160], "binary", candidates=["neural-gated"], cv=2)
+    rows = comparison.leaderboard.to_dict("records")
     assert rows[0]["model"] == "neural-gated"
     assert 0.0 <= rows[0]["score_mean"] <= 1.0
 
@@ -210,7 +250,7 @@ def test_predict_reads_columns_by_name_and_ignores_others(reviews_csv, tmp_path)
     shuffled.to_csv(shuffled_path, index=False)
     outputs = {}
     for name, path in (("plain", reviews_csv), ("shuffled", shuffled_path)):
-        out = tmp_path / f"{name}.csv"
+        out = tmp_path / f"{name}-predictions.csv"
         result = run("predict", str(model_path), str(path), "-o", str(out))
         assert result.returncode == 0, result.stderr
         outputs[name] = pd.read_csv(out)
