@@ -5,14 +5,16 @@ folds, adds a greedy ensemble of them and refits the best; ``mmsk compare`` runs
 from the command line.
 """
 
-from ._compare import Comparison, compare_models, infer_task
+from ._compare import Comparison, EveryCandidateFailed, compare_models, infer_task, rank
 from ._space import PRESETS, boosted_recipe, search_space
 
 __all__ = [
     "PRESETS",
     "Comparison",
+    "EveryCandidateFailed",
     "boosted_recipe",
     "compare_models",
     "infer_task",
+    "rank",
     "search_space",
 ]

@@ -81,6 +81,21 @@ def check_scoring_name(scoring, task):
     return scoring
 
 
+class EveryCandidateFailed(RuntimeError):
+    """No candidate of :func:`compare_models` succeeded in any fold.
+
+    Parameters
+    ----------
+    rows : list of dict
+        The leaderboard rows of the failed candidates, in the order they ran.
+    """
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.first_error = next((row["error"] for row in rows if row["error"]), "none")
+        super().__init__(f"Every candidate failed; the first error: {self.first_error}")
+
+
 @dataclass
 class CandidateResult:
     """One candidate's cross-validation: per-fold scores and times, out-of-fold output."""
@@ -109,8 +124,8 @@ class CandidateResult:
             "predict_time": (
                 float(np.mean(self.predict_seconds)) if self.predict_seconds else np.nan
             ),
-            "folds_failed": len(self.errors),
-            "error": self.errors[0] if self.errors else "",
+            "failed_folds": len(self.errors),
+            "error": self.errors[0] if self.errors else None,
             "members": _describe_members(self.members),
         }
 
@@ -129,8 +144,10 @@ class Comparison:
     leaderboard : pandas.DataFrame
         One row per candidate (and the ensemble), best first: ``model``,
         ``score_mean`` and ``score_std`` over the folds, ``fit_time`` and
-        ``predict_time`` (mean seconds per fold), ``folds_failed``, ``error`` (the
-        first failure's message) and ``members`` (the ensemble's weights).
+        ``predict_time`` (mean seconds per fold), ``failed_folds``, ``error`` (the
+        first failure as ``"Type: message"``, or None) and ``members`` (the
+        ensemble's weights). Candidates that succeeded in every fold come first,
+        then those that failed in some folds, then those that failed in all.
     best_name : str
         The top row's name.
     best_model : estimator or None
@@ -177,11 +194,30 @@ class Comparison:
         )
 
 
+def rank(rows):
+    """Leaderboard rows best first: complete candidates, then partly failed, then failed.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows with ``score_mean`` and ``failed_folds``.
+
+    Returns
+    -------
+    rows : list of dict
+        The same rows, sorted (ties keep their order).
+    """
+
+    def key(row):
+        scored = np.isfinite(row["score_mean"])
+        standing = 0 if not row["failed_folds"] else 1 if scored else 2
+        return standing, -row["score_mean"] if scored else 0.0
+
+    return sorted(rows, key=key)
+
+
 def _leaderboard(results):
-    frame = pd.DataFrame([result.row() for result in results])
-    frame["_failed"] = frame["score_mean"].isna()
-    frame = frame.sort_values(["_failed", "score_mean"], ascending=[True, False], kind="stable")
-    return frame.drop(columns="_failed").reset_index(drop=True)
+    return pd.DataFrame(rank([result.row() for result in results]))
 
 
 def compare_models(
@@ -198,6 +234,7 @@ def compare_models(
     refit=True,
     random_state=0,
     n_jobs=None,
+    on_start=None,
     on_result=None,
 ):
     """Cross-validate fusion candidates on the same folds, ensemble them, refit the best.
@@ -235,13 +272,22 @@ def compare_models(
         Seed of the folds and of every candidate.
     n_jobs : int or None, default=None
         Folds of one candidate run in parallel.
+    on_start : callable or None, default=None
+        Called as ``on_start(name, position, total)`` before each candidate.
     on_result : callable or None, default=None
-        Called with each leaderboard row (a dict) as soon as its candidate is done.
+        Called with each leaderboard row (a dict) as soon as its candidate is done,
+        so a caller interrupted by Ctrl+C (``KeyboardInterrupt``, which is not caught)
+        still holds the rows finished so far.
 
     Returns
     -------
     comparison : Comparison
         The leaderboard, the refitted best model and the out-of-fold predictions.
+
+    Raises
+    ------
+    EveryCandidateFailed
+        When no candidate succeeded in any fold.
 
     Examples
     --------
@@ -264,8 +310,9 @@ def compare_models(
     scorer = get_scorer(scoring) if isinstance(scoring, str) else scoring
     with tempfile.TemporaryDirectory(prefix="mmsk-compare-") as cache:
         models = _candidates(task, preset, candidates, len(X), cache, random_state)
+        hooks = (on_start, on_result)
         results, skipped = _run_candidates(
-            models, X, y, folds, scorer, task, time_limit, start, n_jobs, on_result
+            models, X, y, folds, scorer, task, (time_limit, start), n_jobs, hooks
         )
         selection = None
         if ensemble:
@@ -275,16 +322,13 @@ def compare_models(
                 if on_result is not None:
                     on_result(selection[0].row())
         if not any(np.isfinite(r.row()["score_mean"]) for r in results):
-            raise RuntimeError(
-                "Every candidate failed; the first error: "
-                + next((r.errors[0] for r in results if r.errors), "none recorded")
-            )
+            raise EveryCandidateFailed(rank([r.row() for r in results]))
         best = _leaderboard(results)["model"].iloc[0]
         best_model = _refit(best, models, selection, X, y) if refit else None
     return Comparison(
         results=results,
         best_model=best_model,
-        candidates=models,
+        candidates={name: _without_cache(clone(model)) for name, model in models.items()},
         skipped=skipped,
         task=task,
         scoring=scoring,
@@ -319,12 +363,15 @@ def _candidates(task, preset, names, n_rows, memory, random_state):
     return {name: available[name] for name in names}
 
 
-def _run_candidates(models, X, y, folds, scorer, task, time_limit, start, n_jobs, on_result):
+def _run_candidates(models, X, y, folds, scorer, task, budget, n_jobs, hooks):
+    (time_limit, start), (on_start, on_result) = budget, hooks
     results, skipped, durations = [], [], []
-    for name, model in models.items():
+    for position, (name, model) in enumerate(models.items(), start=1):
         if _out_of_time(time_limit, start, durations):
             skipped.append(name)
             continue
+        if on_start is not None:
+            on_start(name, position, len(models))
         began = time.perf_counter()
         result = cross_validate_candidate(name, model, X, y, folds, scorer, task, n_jobs)
         durations.append(time.perf_counter() - began)
@@ -345,7 +392,7 @@ def cross_validate_candidate(name, model, X, y, folds, scorer, task, n_jobs=None
     """Fit and score one candidate on every fold; keep its out-of-fold predictions.
 
     A fold whose fit or prediction raises is recorded in ``errors`` (its type and
-    first line) and left out of the scores; the candidate then has no complete
+    message on one line) and left out of the scores; the candidate then has no complete
     out-of-fold output and takes no part in the ensemble.
 
     Parameters
@@ -401,7 +448,7 @@ def _run_fold(model, X, y, train, test, scorer, classes):
         predicted_at = time.perf_counter()
         score = _score_output(scorer, output, y.iloc[test], classes)
     except Exception as error:  # one fold's failure must not end the comparison
-        return {"error": f"{type(error).__name__}: {_first_line(error)}"}
+        return {"error": f"{type(error).__name__}: {_one_line(error)}"}
     return {
         "output": output,
         "score": score,
@@ -410,9 +457,15 @@ def _run_fold(model, X, y, train, test, scorer, classes):
     }
 
 
-def _first_line(error):
-    text = str(error).strip()
-    return text.splitlines()[0] if text else "(no message)"
+#: The longest failure reason kept in a leaderboard row.
+MAX_REASON_CHARACTERS = 200
+
+
+def _one_line(error):
+    text = " ".join(str(error).split()) or "(no message)"
+    if len(text) <= MAX_REASON_CHARACTERS:
+        return text
+    return text[: MAX_REASON_CHARACTERS - 3] + "..."
 
 
 def _output(model, X, classes):

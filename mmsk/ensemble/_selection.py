@@ -190,6 +190,23 @@ class _BaseEnsembleSelection(_BaseComposition):
         weights = [self.weights_[name] for name in self.named_estimators_]
         return sum(w * output for w, output in zip(weights, outputs))
 
+    @property
+    def modality_columns_(self):
+        """The columns of each modality, over every fitted member that has modalities.
+
+        Lets :func:`mmsk.inspection.modality_importance` permute a modality's columns
+        for the whole ensemble.
+        """
+        check_is_fitted(self, "estimators_")
+        merged = {}
+        for member in self.estimators_:
+            for name, columns in getattr(member, "modality_columns_", {}).items():
+                merged.setdefault(name, [])
+                merged[name] += [column for column in columns if column not in merged[name]]
+        if not merged:
+            raise AttributeError(f"No member of this {type(self).__name__} has modality_columns_.")
+        return merged
+
     def __sklearn_tags__(self):
         return multimodal_tags(super().__sklearn_tags__())
 

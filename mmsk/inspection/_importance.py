@@ -397,8 +397,14 @@ def _permute_rows(X, positions, permutation):
 
 
 def _fusion_weights(estimator):
-    weights = getattr(_final_estimator(estimator), "weights_", None)
-    if isinstance(weights, Mapping):
+    """The modality weights of a late-fusion model, or None.
+
+    An ensemble's ``weights_`` weigh its members, not modalities: None.
+    """
+    final = _final_estimator(estimator)
+    weights = getattr(final, "weights_", None)
+    modalities = getattr(final, "modality_names_", None)
+    if isinstance(weights, Mapping) and modalities is not None and set(weights) <= set(modalities):
         return {name: float(weight) for name, weight in weights.items()}
     return None
 

@@ -127,10 +127,12 @@ def test_a_failing_candidate_is_a_row_and_the_others_are_kept(small_table):
         on_result=rows.append,
     )
     board = result.leaderboard.set_index("model")
-    assert board.loc["broken", "folds_failed"] == 3
+    assert board.loc["broken", "failed_folds"] == 3
     assert np.isnan(board.loc["broken", "score_mean"])
-    assert board.loc["broken", "error"] == "RuntimeError: this candidate always fails"
-    assert board.loc["partly", "folds_failed"] == 2
+    assert board.loc["broken", "error"] == (
+        "RuntimeError: this candidate always fails second line of detail"
+    )
+    assert board.loc["partly", "failed_folds"] == 2
     assert board.loc["partly", "error"] == "ValueError: row 0 is in my training rows"
     assert np.isfinite(board.loc["partly", "score_mean"])
     assert result.leaderboard["model"].iloc[-1] == "broken"
@@ -141,7 +143,9 @@ def test_a_failing_candidate_is_a_row_and_the_others_are_kept(small_table):
 
 def test_every_candidate_failing_is_one_clear_error(small_table):
     X, y = small_table
-    with pytest.raises(RuntimeError, match=r"Every candidate failed; the first error: Runtime"):
+    with pytest.raises(
+        RuntimeError, match=r"Every candidate failed; the first error: RuntimeError"
+    ):
         compare_models(X, y, candidates={"broken": _FailsToFit()}, cv=2)
 
 
