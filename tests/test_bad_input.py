@@ -1,5 +1,16 @@
 """Bad-input catalogue: every public estimator against every case that applies to it.
 
+Four sibling catalogues hold the classes of bad input that need inputs of their own,
+each case listed with its outcome in its module docstring:
+``test_bad_input_values.py`` (cell values that are not unambiguously numbers, odd
+dtypes at predict time, generated feature names that would shadow a column),
+``test_bad_input_cv.py`` (prefit models' labels, splitters, groups, rare classes,
+estimator kinds, reordered y and sample_weight indexes),
+``test_bad_input_models.py`` (diverging neural training, neural parameters, damaged,
+incomplete or oversized model files, untrusted regular expressions) and
+``test_bad_input_cli.py`` (the command line: outputs that would replace an input,
+unwritable outputs, bad CSVs and targets, failing candidates, Ctrl+C, model formats).
+
 Each case ends either in a clear error, whose type and message (naming the column,
 modality or parameter, what was expected and what was received) the test asserts, or
 in documented graceful handling, which the test asserts too. The estimators are the
