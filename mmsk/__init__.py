@@ -8,6 +8,7 @@ from .coordinated import (
     CrossModalTransferClassifier,
     CrossModalTransferRegressor,
 )
+from .ensemble import EnsembleSelectionClassifier, EnsembleSelectionRegressor
 from .fusion import (
     BayesianNetworkFusionClassifier,
     BayesianNetworkFusionRegressor,

@@ -16,6 +16,7 @@ from ._utils import EXTRAS
 from .coordinated._linear import LinearSpace
 from .coordinated._retriever import CrossModalRetriever
 from .coordinated._transfer import CrossModalTransferClassifier, CrossModalTransferRegressor
+from .ensemble._selection import EnsembleSelectionClassifier, EnsembleSelectionRegressor
 from .fusion._bayes_network import PosteriorTables
 from .fusion._bayesian import BayesianNetworkFusionClassifier, BayesianNetworkFusionRegressor
 from .fusion._early import EarlyFusionClassifier, EarlyFusionRegressor, ModalityUnion
@@ -37,6 +38,7 @@ from .modality import (
 __all__ = [
     "COORDINATED",
     "COORDINATED_STATE_TYPES",
+    "ENSEMBLES",
     "FAMILIES",
     "TRANSFORMERS",
     "FusionFamily",
@@ -239,6 +241,14 @@ COORDINATED = (
 COORDINATED_STATE_TYPES = (LinearSpace,)
 
 
+#: Ensembles over any of the estimators above (greedy selection or stacking on shared
+#: out-of-fold predictions): the final model ``mmsk compare`` saves when it wins.
+ENSEMBLES = (
+    PublicTransformer(EnsembleSelectionClassifier),
+    PublicTransformer(EnsembleSelectionRegressor),
+)
+
+
 def public_estimators():
     """Every public estimator class with the extra it needs, transformers first.
 
@@ -251,6 +261,7 @@ def public_estimators():
     for family in FAMILIES:
         entries.extend((estimator, family.extra) for estimator in family.estimators)
     entries.extend((entry.estimator, entry.extra) for entry in COORDINATED)
+    entries.extend((entry.estimator, entry.extra) for entry in ENSEMBLES)
     return entries
 
 

@@ -594,6 +594,8 @@ _REQUIRED_STATE = {
         "source_",
         "target_",
     ),
+    "EnsembleSelectionClassifier": ("estimators_", "named_estimators_", "weights_", "classes_"),
+    "EnsembleSelectionRegressor": ("estimators_", "named_estimators_", "weights_"),
 }
 
 # A pattern mmsk's own classes pass to scikit-learn (TextVectorizer's word vectorizers).

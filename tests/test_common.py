@@ -11,6 +11,7 @@ import pytest
 import sklearn
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -33,6 +34,13 @@ LINEAR_REGRESSOR = {"tabular": Ridge()}
 # the coordinated estimators need two, so the columns are split by position.
 SPLIT_COLUMNS = [("even", "auto", slice(0, None, 2)), ("odd", "auto", slice(1, None, 2))]
 SPLIT_ALIGNER = mmsk.CrossModalRetriever(SPLIT_COLUMNS, n_components=1)
+
+# Two plain scikit-learn members: the checks' arrays are what the ensemble passes through.
+CLASSIFIER_MEMBERS = [
+    ("linear", LogisticRegression()),
+    ("tree", DecisionTreeClassifier(random_state=0)),
+]
+REGRESSOR_MEMBERS = [("linear", Ridge()), ("tree", DecisionTreeRegressor(random_state=0))]
 
 #: The instances checked for each public estimator, by class name.
 CHECK_SETTINGS = {
@@ -81,6 +89,14 @@ CHECK_SETTINGS = {
     ],
     "CrossModalTransferClassifier": [{"aligner": SPLIT_ALIGNER}],
     "CrossModalTransferRegressor": [{"aligner": SPLIT_ALIGNER}],
+    "EnsembleSelectionClassifier": [
+        {"estimators": CLASSIFIER_MEMBERS, "cv": 3},
+        {"estimators": CLASSIFIER_MEMBERS, "cv": 3, "method": "stacking"},
+    ],
+    "EnsembleSelectionRegressor": [
+        {"estimators": REGRESSOR_MEMBERS, "cv": 3},
+        {"estimators": REGRESSOR_MEMBERS, "cv": 3, "method": "stacking"},
+    ],
 }
 
 
@@ -276,6 +292,14 @@ SMALL_FITS = {
             ("text", mmsk.TextVectorizer(sparse_output=False), mmsk.KindSelector("text")),
         ]
     },
+}
+SMALL_FITS["EnsembleSelectionClassifier"] = {
+    "estimators": [("early", mmsk.EarlyFusionClassifier()), ("late", mmsk.LateFusionClassifier())],
+    "cv": 2,
+}
+SMALL_FITS["EnsembleSelectionRegressor"] = {
+    "estimators": [("early", mmsk.EarlyFusionRegressor()), ("late", mmsk.LateFusionRegressor())],
+    "cv": 2,
 }
 TEXT_ONLY = ("TextVectorizer", "TextTokenizer", "SentenceEmbedder")
 

@@ -35,8 +35,8 @@ _PRESET_FAMILY_CANDIDATES = {
     ),
 }
 
-#: Candidates that take a second text representation, and the representations.
-_TEXT_VARIANTS = ("early", "late-weighted", "late-stacking")
+#: Candidates that take a second text representation, in the order they run.
+_TEXT_VARIANTS = ("late-stacking", "late-weighted", "early")
 
 #: Neural candidates train a network per fold: above this many rows they are left
 #: out of the "default" preset (they stay in "best").
@@ -51,7 +51,12 @@ SVD_COMPONENTS = 64
 
 
 def search_space(task, *, preset="default", n_rows=None, memory=None, random_state=0):
-    """The candidates ``compare_models`` cross-validates, by name, cheapest first.
+    """The candidates ``compare_models`` cross-validates, by name, most promising first.
+
+    The order matters under a time limit, which stops starting candidates: the
+    word-and-character TF-IDF variants of stacked and weighted late fusion and of
+    early fusion come first (the late ones share their per-modality fits through the
+    cache), then the word TF-IDF defaults and the other families.
 
     Parameters
     ----------
@@ -59,14 +64,16 @@ def search_space(task, *, preset="default", n_rows=None, memory=None, random_sta
         The learning task.
     preset : {"fast", "default", "best"}, default="default"
         - ``"fast"``: early fusion and the weighted and stacked late fusion, with the
-          default representations;
-        - ``"default"``: also Bayesian-network and Markov-random-field fusion, the
-          word-and-character TF-IDF variants, the boosted recipe
-          (``"early-boosted"``) and, on tables of at most ``NEURAL_MAX_ROWS`` rows
-          with the ``neural`` extra, ``"neural-concat"``;
-        - ``"best"``: every candidate of every installed family (all late rules,
-          network structures, random fields and neural fusion layers) and, with the
-          ``text`` extra, sentence-embedding variants.
+          default (word TF-IDF) representation;
+        - ``"default"``: their word-and-character TF-IDF variants first, then those
+          three, Bayesian-network (``tan``) and Markov-random-field (``gaussian``)
+          fusion and, on tables of at most ``NEURAL_MAX_ROWS`` rows with the
+          ``neural`` extra, ``"neural-concat"``;
+        - ``"best"``: the same, then every other candidate of every installed family
+          (all late rules, network structures, random fields and neural fusion
+          layers), the boosted recipe (:func:`boosted_recipe`) and, with the ``text``
+          extra (on a GPU, or on at most ``EMBEDDING_MAX_ROWS_ON_CPU`` rows),
+          sentence-embedding variants.
     n_rows : int or None, default=None
         Rows of the table, which decides whether the costliest candidates are worth
         it; None keeps them.
@@ -93,18 +100,15 @@ def search_space(task, *, preset="default", n_rows=None, memory=None, random_sta
     fusion = _fusion_candidates(task, memory, random_state)
     if preset == "fast":
         return {name: fusion[name] for name in _PRESET_FAMILY_CANDIDATES["fast"]}
+    candidates = _text_variants(fusion, "char", TextVectorizer(analyzer="word+char"))
+    for name in _PRESET_FAMILY_CANDIDATES["default"]:
+        if name in fusion and (preset == "best" or not _too_large_for_neural(name, n_rows)):
+            candidates[name] = fusion[name]
     if preset == "default":
-        kept = [
-            name
-            for name in _PRESET_FAMILY_CANDIDATES["default"]
-            if name in fusion and not _too_large_for_neural(name, n_rows)
-        ]
-        candidates = {name: fusion[name] for name in kept}
-    else:
-        candidates = dict(fusion)
-    candidates.update(_text_variants(fusion, "char", TextVectorizer(analyzer="word+char")))
+        return candidates
+    candidates.update({name: model for name, model in fusion.items() if name not in candidates})
     candidates["early-boosted"] = boosted_recipe(task, memory=memory, random_state=random_state)
-    if preset == "best" and _embeddings_worth_it(n_rows):
+    if _embeddings_worth_it(n_rows):
         candidates.update(_text_variants(fusion, "embeddings", SentenceEmbedder()))
     return candidates
 

@@ -16,14 +16,14 @@ from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv, cross_val_predict
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import Bunch
+from sklearn.utils import Bunch, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _num_samples, check_is_fitted
 from sklearn_compat.base import _fit_context
 
-from .._validation import check_target
+from .._validation import check_sample_weight, check_target
 from ..fusion._common import multimodal_tags
 
 _ENSEMBLE_CONSTRAINTS = {
@@ -102,6 +102,7 @@ class _BaseEnsembleSelection(_BaseComposition):
 
     def _fit_ensemble(self, X, y, sample_weight, predictions=None):
         names, members = self._check_members()
+        sample_weight = check_sample_weight(sample_weight, len(y), X=X)
         scorer = check_scoring(self, scoring=self._scoring())
         if predictions is None:
             predictions = self._member_predictions(X, y, members, sample_weight)
@@ -128,6 +129,7 @@ class _BaseEnsembleSelection(_BaseComposition):
         fitted = self._fitted_members([members[i] for i in selected], X, y, sample_weight)
         self.named_estimators_ = Bunch(**{names[i]: m for i, m in zip(selected, fitted)})
         self.estimators_ = list(fitted)
+        self._copy_input_description(self.estimators_[0])
         self.out_of_fold_score_ = self._score(
             scorer, self._blend_out_of_fold(predictions, weights), y, sample_weight
         )
@@ -190,6 +192,11 @@ class _BaseEnsembleSelection(_BaseComposition):
         weights = [self.weights_[name] for name in self.named_estimators_]
         return sum(w * output for w, output in zip(weights, outputs))
 
+    def _copy_input_description(self, member):
+        for attribute in ("n_features_in_", "feature_names_in_"):
+            if hasattr(member, attribute):
+                setattr(self, attribute, getattr(member, attribute))
+
     @property
     def modality_columns_(self):
         """The columns of each modality, over every fitted member that has modalities.
@@ -208,7 +215,14 @@ class _BaseEnsembleSelection(_BaseComposition):
         return merged
 
     def __sklearn_tags__(self):
-        return multimodal_tags(super().__sklearn_tags__())
+        tags = super().__sklearn_tags__()
+        members = [member for _, member in getattr(self, "estimators", None) or []]
+        if not members:
+            return multimodal_tags(tags)
+        member_tags = [get_tags(member).input_tags for member in members]
+        for tag in ("allow_nan", "sparse", "string", "categorical"):
+            setattr(tags.input_tags, tag, all(getattr(t, tag) for t in member_tags))
+        return tags
 
 
 def greedy_weights(predictions, score, n_iterations=25):
@@ -492,10 +506,11 @@ class EnsembleSelectionClassifier(ClassifierMixin, _BaseEnsembleSelection):
         y_pred : ndarray of shape (n_samples,)
             Labels among ``classes_``.
         """
+        check_is_fitted(self, "estimators_")
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     def _encode(self, y, X):
-        y = check_target(self, y, _n_rows(X), classification=True)
+        y = check_target(self, y, _n_rows(X), classification=True, X=X)
         self.classes_ = LabelEncoder().fit(y).classes_
         if len(self.classes_) < 2:
             raise ValueError(
@@ -630,7 +645,7 @@ class EnsembleSelectionRegressor(RegressorMixin, _BaseEnsembleSelection):
         self : EnsembleSelectionRegressor
             The fitted ensemble.
         """
-        y = check_target(self, y, _n_rows(X), classification=False)
+        y = check_target(self, y, _n_rows(X), classification=False, X=X)
         return self._fit_ensemble(X, y, sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -653,7 +668,7 @@ class EnsembleSelectionRegressor(RegressorMixin, _BaseEnsembleSelection):
         self : EnsembleSelectionRegressor
             The fitted ensemble.
         """
-        y = check_target(self, y, _n_rows(X), classification=False)
+        y = check_target(self, y, _n_rows(X), classification=False, X=X)
         predictions = [np.asarray(p, dtype=np.float64).ravel() for p in predictions]
         return self._fit_ensemble(X, y, sample_weight, predictions=predictions)
 
@@ -711,7 +726,10 @@ def _in_class_order(probabilities, member_classes, classes):
 
 
 def _n_rows(X):
-    return X.shape[0] if hasattr(X, "shape") else len(X)
+    n_rows = _num_samples(X)
+    if n_rows == 0:
+        raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
+    return n_rows
 
 
 for _estimator in (EnsembleSelectionClassifier, EnsembleSelectionRegressor):

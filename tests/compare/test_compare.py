@@ -40,7 +40,9 @@ def test_presets_grow_and_name_their_representations():
     default = search_space("binary", preset="default", n_rows=1000)
     best = search_space("binary", preset="best", n_rows=1000)
     assert set(fast) < set(default) <= set(best)
-    assert {"early+char", "late-stacking+char", "early-boosted"} <= set(default)
+    assert {"early+char", "late-stacking+char"} <= set(default)
+    assert "early-boosted" in best and "early-boosted" not in default
+    assert list(default)[:3] == ["late-stacking+char", "late-weighted+char", "early+char"]
     assert set(PRESETS) == {"fast", "default", "best"}
     text = default["late-stacking+char"].get_params()["text"]
     assert text.analyzer == "word+char"
