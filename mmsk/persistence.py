@@ -67,6 +67,7 @@ import zipfile
 
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import KindSelector
@@ -594,8 +595,8 @@ _REQUIRED_STATE = {
         "source_",
         "target_",
     ),
-    "EnsembleSelectionClassifier": ("estimators_", "named_estimators_", "weights_", "classes_"),
-    "EnsembleSelectionRegressor": ("estimators_", "named_estimators_", "weights_"),
+    "EnsembleSelectionClassifier": ("estimators_", "member_names_", "weights_", "classes_"),
+    "EnsembleSelectionRegressor": ("estimators_", "member_names_", "weights_"),
 }
 
 # A pattern mmsk's own classes pass to scikit-learn (TextVectorizer's word vectorizers).
@@ -643,8 +644,11 @@ def _estimators(value, path, inside_fitted=False, seen=None):
     seen.add(id(value))
     if isinstance(value, BaseEstimator):
         yield path, value, inside_fitted
+        # A fitted Pipeline keeps its fitted steps in its parameters; other estimators'
+        # parameters hold templates (cloned at fit), which are rightly unfitted.
+        steps_fitted = inside_fitted and isinstance(value, Pipeline)
         for key, child in vars(value).items():
-            child_fitted = inside_fitted or (key.endswith("_") and not key.startswith("__"))
+            child_fitted = steps_fitted or (key.endswith("_") and not key.startswith("__"))
             yield from _estimators(child, f"{path}.{key}", child_fitted, seen)
     elif isinstance(value, dict):
         for key, child in value.items():

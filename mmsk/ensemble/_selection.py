@@ -127,7 +127,7 @@ class _BaseEnsembleSelection(_BaseComposition):
         self.weights_ = dict(zip(names, weights.tolist()))
         selected = [i for i, weight in enumerate(weights) if weight > 0]
         fitted = self._fitted_members([members[i] for i in selected], X, y, sample_weight)
-        self.named_estimators_ = Bunch(**{names[i]: m for i, m in zip(selected, fitted)})
+        self.member_names_ = [names[i] for i in selected]
         self.estimators_ = list(fitted)
         self._copy_input_description(self.estimators_[0])
         self.out_of_fold_score_ = self._score(
@@ -189,8 +189,14 @@ class _BaseEnsembleSelection(_BaseComposition):
         outputs = [self._output(member, X) for member in self.estimators_]
         if self.method == "stacking":
             return self._final_output(self._stacking_features(outputs))
-        weights = [self.weights_[name] for name in self.named_estimators_]
+        weights = [self.weights_[name] for name in self.member_names_]
         return sum(w * output for w, output in zip(weights, outputs))
+
+    @property
+    def named_estimators_(self):
+        """The fitted members with a positive weight, by name."""
+        check_is_fitted(self, "estimators_")
+        return Bunch(**dict(zip(self.member_names_, self.estimators_)))
 
     def _copy_input_description(self, member):
         for attribute in ("n_features_in_", "feature_names_in_"):
@@ -352,8 +358,10 @@ _SHARED_PARAMETERS = """    method : {{"greedy", "stacking"}}, default="greedy"
     estimators_ : list of estimators
         The members with a positive weight, refitted on all rows (with
         ``cv="prefit"``, the given members).
+    member_names_ : list of str
+        Their names.
     named_estimators_ : Bunch
-        The same, by member name.
+        The same members, by name.
     member_scores_ : dict
         Each member's score on its out-of-fold predictions.
     score_path_ : list of float

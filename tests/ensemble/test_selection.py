@@ -168,3 +168,22 @@ def test_predictions_of_the_wrong_shape_are_refused(classification_data):
         ensemble.fit_from_predictions(X, y, [np.full((len(X), 2), 0.5), np.ones(len(X))])
     with pytest.raises(ValueError, match=r"got out-of-fold predictions for 1 members"):
         ensemble.fit_from_predictions(X, y, [np.full((len(X), 2), 0.5)])
+
+
+def test_ensemble_saves_and_loads_in_the_skops_format(classification_data, tmp_path):
+    pytest.importorskip("skops")
+    from mmsk import persistence
+
+    X, y = classification_data
+    members = [
+        ("early", EarlyFusionClassifier()),
+        (
+            "late",
+            LateFusionClassifier(fusion="mean", estimators={"tabular": LogisticRegression()}),
+        ),
+    ]
+    ensemble = EnsembleSelectionClassifier(members, cv=3, method="stacking").fit(X, y)
+    persistence.dump(ensemble, tmp_path / "ensemble.skops")
+    restored = persistence.load(tmp_path / "ensemble.skops")
+    np.testing.assert_allclose(restored.predict_proba(X), ensemble.predict_proba(X))
+    assert list(restored.named_estimators_) == ["early", "late"]
