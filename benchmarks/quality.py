@@ -215,7 +215,7 @@ def markdown(reports):
     return "\n".join(lines) + "\n"
 
 
-def run_main_job(name, preset, time_limit):
+def run_main_job(name, preset, time_limit, n_jobs=None):
     """``mmsk compare`` on the task's training CSV; its saved model scored on the test part."""
     X_train, X_test, y_train, y_test, spec = load_task(name)
     with tempfile.TemporaryDirectory(prefix="mmsk-main-job-") as folder:
@@ -236,6 +236,8 @@ def run_main_job(name, preset, time_limit):
         ]
         if time_limit is not None:
             command += ["--time-limit", str(time_limit)]
+        if n_jobs is not None:
+            command += ["--n-jobs", str(n_jobs)]
         start = time.perf_counter()
         completed = subprocess.run(command, capture_output=True, text=True, env=os.environ)
         seconds = time.perf_counter() - start
@@ -249,6 +251,7 @@ def run_main_job(name, preset, time_limit):
         "metric": spec["metric"],
         "preset": preset,
         "time_limit": time_limit,
+        "n_jobs": n_jobs,
         "train_rows": len(X_train),
         "command_seconds": seconds,
         "picked": summary["leaderboard"][0]["model"],
@@ -315,9 +318,12 @@ def main(argv=None):
     parser.add_argument("--main-job", action="store_true", help="run `mmsk compare` per task")
     parser.add_argument("--preset", default="default", help="preset of the main job")
     parser.add_argument("--time-limit", type=float, default=None, help="of the main job")
+    parser.add_argument("--n-jobs", type=int, default=None, help="of the main job")
     args = parser.parse_args(argv)
     if args.main_job:
-        reports = [run_main_job(name, args.preset, args.time_limit) for name in args.tasks]
+        reports = [
+            run_main_job(name, args.preset, args.time_limit, args.n_jobs) for name in args.tasks
+        ]
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "main_job.json").write_text(json.dumps(reports, indent=2) + "\n")
         text = main_job_markdown(reports)

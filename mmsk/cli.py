@@ -32,7 +32,7 @@ from sklearn.model_selection import train_test_split
 
 from ._image_io import anchor_image_paths
 from .compare import PRESETS, EveryCandidateFailed, compare_models, infer_task, rank, search_space
-from .compare._compare import ENSEMBLE_NAME, TASKS, check_scoring_name
+from .compare._compare import ENSEMBLE_NAME, TASKS, check_scoring_name, task_reason
 from .datasets import load_clothing_reviews, load_poster_listings
 
 MODEL_FORMATS = ("joblib", "skops")
@@ -685,7 +685,11 @@ def run_compare(args):
     scoring = _scoring(args, task)
     _check_candidate_names(args.fusions, task)
     how = f"{len(args.fusions)} named candidates" if args.fusions else f"preset {args.preset}"
-    print(f"Task: {task}; scoring: {scoring}; {args.cv}-fold cross-validation; {how}\n")
+    inferred = ""
+    if args.task == "auto":
+        inferred = " (inferred: " + task_reason(y, task).replace("task=", "--task ") + ")"
+        inferred = inferred.replace("'", "")
+    print(f"Task: {task}{inferred}; scoring: {scoring}; {args.cv}-fold cross-validation; {how}\n")
     start = time.perf_counter()
     try:
         comparison = compare(
@@ -700,6 +704,7 @@ def run_compare(args):
             ensemble=not args.no_ensemble,
             refit=bool(args.output),
             random_state=args.random_state,
+            n_jobs=args.n_jobs,
             stream=sys.stdout,
         )
     except CompareInterrupted as interruption:
@@ -1130,6 +1135,13 @@ def _add_compare(commands):
         "--no-ensemble",
         action="store_true",
         help="do not add the greedy ensemble of the candidates to the leaderboard",
+    )
+    compare_command.add_argument(
+        "--n-jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="folds of a candidate cross-validated in parallel processes (default: one)",
     )
     compare_command.add_argument(
         "--random-state",

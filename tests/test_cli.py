@@ -415,3 +415,26 @@ def test_retrieve_with_ridge_starts_from_sentence_embeddings(pairs_csv, capsys):
     out = capsys.readouterr().out
     assert "(ridge, 384 components)" in out
     assert out.count("similarity ") == 2
+
+
+def test_compare_preset_time_limit_seed_and_no_ensemble(reviews_csv, tmp_path, capsys):
+    argv = ["compare", str(reviews_csv), "--target", TARGET, "--cv", "2", "--preset", "fast"]
+    assert (
+        main([*argv, "--time-limit", "0.001", "--random-state", "3", "--output", str(tmp_path)])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "preset fast" in out
+    assert "Not started (--time-limit 0.001 s): late-weighted, late-stacking" in out
+    summary = json.loads((tmp_path / "leaderboard.json").read_text())
+    assert summary["skipped"] == ["late-weighted", "late-stacking"]
+    assert summary["random_state"] == 3 and summary["preset"] == "fast"
+    assert [row["model"] for row in summary["leaderboard"]] == ["early"]
+    assert main([*argv, "--no-ensemble"]) == 0
+    assert "ensemble" not in capsys.readouterr().out
+
+
+def test_compare_refuses_a_bad_scoring_before_any_fit(reviews_csv, capsys):
+    argv = ["compare", str(reviews_csv), "--target", TARGET, "--scoring", "acuracy"]
+    assert main(argv) == 2
+    assert "--scoring: Unknown scoring 'acuracy'" in capsys.readouterr().err

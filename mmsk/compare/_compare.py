@@ -25,8 +25,9 @@ TASKS = ("auto", "binary", "multiclass", "regression")
 DEFAULT_SCORING = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "r2"}
 ENSEMBLE_NAME = "ensemble"
 
-#: An integer target with more distinct values than this is a regression target.
-MAX_CLASSES_FOR_INTEGERS = 20
+#: A numeric target with more distinct values than this is a regression target, even
+#: when every value is an integer (ratings from 80 to 100, counts, years).
+MAX_CLASSES_FOR_INTEGERS = 10
 
 
 def infer_task(y):
@@ -63,6 +64,31 @@ def infer_task(y):
         f"Cannot tell the task from the target (scikit-learn type {target_type!r}); pass "
         "task='binary', 'multiclass' or 'regression'."
     )
+
+
+def task_reason(y, task):
+    """Why :func:`infer_task` chose ``task`` for ``y``, in words, with how to override it.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        The target.
+    task : {"binary", "multiclass", "regression"}
+        What :func:`infer_task` returned for it.
+
+    Returns
+    -------
+    reason : str
+        Such as ``"19 distinct numbers; pass task='multiclass' to treat them as
+        classes"``.
+    """
+    values = pd.Series(np.asarray(y, dtype=object)).dropna()
+    distinct = values.nunique()
+    if task == "regression":
+        return f"{distinct} distinct numbers; pass task='multiclass' to treat them as classes"
+    other = "regression" if pd.to_numeric(values, errors="coerce").notna().all() else None
+    hint = f"; pass task={other!r} to predict a number" if other and distinct > 2 else ""
+    return f"{distinct} distinct labels{hint}"
 
 
 def check_scoring_name(scoring, task):

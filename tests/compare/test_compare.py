@@ -173,6 +173,8 @@ def test_regression_task_is_inferred_and_scored_by_r2():
         (["a", "b", "c"] * 10, "multiclass"),
         (list(range(1, 6)) * 6, "multiclass"),
         (list(range(80, 101)) * 3, "regression"),
+        (list(range(80, 99)) * 3, "regression"),
+        (list(range(10)) * 3, "multiclass"),
         ([0.5, 1.5, 2.25] * 10, "regression"),
         ([str(v) for v in range(80, 101)] * 3, "regression"),
     ],
