@@ -295,9 +295,14 @@ def main_job_markdown(reports):
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
     preset = reports[0]["preset"] if reports else "default"
     limit = reports[0]["time_limit"] if reports else None
+    n_jobs = reports[0].get("n_jobs") if reports else None
     lines += [
         "",
-        f"Preset `{preset}`, time limit {limit} s. Run {stamp} on {os.cpu_count()} CPUs.",
+        f"Options: `--preset {preset} --time-limit {limit:g} --n-jobs {n_jobs}`. The time "
+        "limit stops starting candidates; the first always runs. Leaderboard rows per task: "
+        + ", ".join(f"{r['task']} {r['candidates']}" for r in reports)
+        + f" (the rest skipped). Run {stamp} on {os.cpu_count()} CPUs, one native thread "
+        "per process.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -316,10 +321,20 @@ def main(argv=None):
         help="only re-measure the picked models' uncached fit times in results/quality.json",
     )
     parser.add_argument("--main-job", action="store_true", help="run `mmsk compare` per task")
+    parser.add_argument(
+        "--markdown-only",
+        action="store_true",
+        help="only rewrite results/main_job.md from results/main_job.json",
+    )
     parser.add_argument("--preset", default="default", help="preset of the main job")
     parser.add_argument("--time-limit", type=float, default=None, help="of the main job")
     parser.add_argument("--n-jobs", type=int, default=None, help="of the main job")
     args = parser.parse_args(argv)
+    if args.markdown_only:
+        text = main_job_markdown(json.loads((RESULTS / "main_job.json").read_text()))
+        (RESULTS / "main_job.md").write_text(text)
+        print(text)
+        return 0
     if args.main_job:
         reports = [
             run_main_job(name, args.preset, args.time_limit, args.n_jobs) for name in args.tasks
