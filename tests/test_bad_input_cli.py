@@ -128,6 +128,7 @@ def data(tmp_path_factory):
 @pytest.fixture(scope="module")
 def models(data, tmp_path_factory):
     """An early-fusion model fitted on ``data``, saved as joblib and as skops (twice)."""
+    pytest.importorskip("skops")
     folder = tmp_path_factory.mktemp("models")
     frame = pd.read_csv(data)
     X, y = frame.drop(columns="y"), frame["y"]
@@ -374,6 +375,7 @@ def test_full_disk_leaves_no_partial_model(file_format, data, tmp_path, monkeypa
     if file_format == "joblib":
         monkeypatch.setattr(mmsk.cli.joblib, "dump", _disk_full_after_half(joblib.dump))
     else:
+        pytest.importorskip("skops")
         monkeypatch.setattr(persistence, "dump", _disk_full_after_half(persistence.dump))
     argv = ["fit", str(data), "--target", "y", "--fusion", "early", "-o", str(output)]
     assert main([*argv, "--format", file_format]) == 1

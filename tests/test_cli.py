@@ -100,6 +100,7 @@ def test_fit_saves_skops_by_default_and_says_what_predict_must_trust(
 ):
     import zipfile
 
+    pytest.importorskip("skops")
     model_path = tmp_path / "model.skops"
     argv = ["fit", str(reviews_csv), "--target", TARGET, "--fusion", "late-mean"]
     assert main([*argv, "-o", str(model_path)]) == 0
@@ -431,7 +432,7 @@ def test_compare_preset_time_limit_seed_and_no_ensemble(reviews_csv, tmp_path, c
     assert summary["random_state"] == 3 and summary["preset"] == "fast"
     assert [row["model"] for row in summary["leaderboard"]] == ["early"]
     assert main([*argv, "--no-ensemble"]) == 0
-    assert "ensemble" not in capsys.readouterr().out
+    assert "[+] ensemble" not in capsys.readouterr().out
 
 
 def test_compare_refuses_a_bad_scoring_before_any_fit(reviews_csv, capsys):

@@ -26,6 +26,8 @@ from mmsk import (
     CrossModalTransferRegressor,
     EarlyFusionClassifier,
     EarlyFusionRegressor,
+    EnsembleSelectionClassifier,
+    EnsembleSelectionRegressor,
     ImageArrays,
     ImageEmbedder,
     LateFusionClassifier,
@@ -68,6 +70,26 @@ class Case:
 
 
 CASES = {
+    "EnsembleSelectionClassifier": Case(
+        lambda: EnsembleSelectionClassifier(
+            [
+                ("early", EarlyFusionClassifier()),
+                ("late", LateFusionClassifier(estimators={"tabular": LogisticRegression()})),
+            ],
+            cv=3,
+        ),
+        "classification",
+    ),
+    "EnsembleSelectionRegressor": Case(
+        lambda: EnsembleSelectionRegressor(
+            [
+                ("early", EarlyFusionRegressor()),
+                ("late", LateFusionRegressor(estimators={"tabular": Ridge()})),
+            ],
+            cv=3,
+        ),
+        "regression",
+    ),
     "TabularEncoder": Case(TabularEncoder, "tabular"),
     "TextVectorizer": Case(TextVectorizer, "text"),
     "TextTokenizer": Case(lambda: TextTokenizer(min_frequency=1, max_length=16), "text"),
