@@ -36,6 +36,8 @@ from mmsk import (  # noqa: E402
     CrossModalTransferRegressor,
     EarlyFusionClassifier,
     EarlyFusionRegressor,
+    EnsembleSelectionClassifier,
+    EnsembleSelectionRegressor,
     ImageArrays,
     ImageEmbedder,
     KindSelector,
@@ -407,6 +409,24 @@ PICKLED = [
         None,
         "predict",
         id="CrossModalTransferRegressor",
+    ),
+    pytest.param(
+        lambda: EnsembleSelectionClassifier(
+            [("early", EarlyFusionClassifier()), ("late", LateFusionClassifier(cv=3))], cv=3
+        ),
+        "classification",
+        None,
+        "predict_proba",
+        id="EnsembleSelectionClassifier",
+    ),
+    pytest.param(
+        lambda: EnsembleSelectionRegressor(
+            [("early", EarlyFusionRegressor()), ("late", LateFusionRegressor(cv=3))], cv=3
+        ),
+        "regression",
+        None,
+        "predict",
+        id="EnsembleSelectionRegressor",
     ),
 ]
 
