@@ -262,6 +262,7 @@ def compare_models(
     n_jobs=None,
     on_start=None,
     on_result=None,
+    on_fold=None,
 ):
     """Cross-validate fusion candidates on the same folds, ensemble them, refit the best.
 
@@ -304,6 +305,10 @@ def compare_models(
         Called with each leaderboard row (a dict) as soon as its candidate is done,
         so a caller interrupted by Ctrl+C (``KeyboardInterrupt``, which is not caught)
         still holds the rows finished so far.
+    on_fold : callable or None, default=None
+        Called as ``on_fold(name, done, n_folds)`` each time one of the candidate's
+        folds is done (``done`` counts them), for a progress bar over candidates and
+        folds.
 
     Returns
     -------
@@ -336,7 +341,7 @@ def compare_models(
     scorer = get_scorer(scoring) if isinstance(scoring, str) else scoring
     with tempfile.TemporaryDirectory(prefix="mmsk-compare-") as cache:
         models = _candidates(task, preset, candidates, len(X), cache, random_state)
-        hooks = (on_start, on_result)
+        hooks = (on_start, on_result, on_fold)
         results, skipped = _run_candidates(
             models, X, y, folds, scorer, task, (time_limit, start), n_jobs, hooks
         )
@@ -390,7 +395,7 @@ def _candidates(task, preset, names, n_rows, memory, random_state):
 
 
 def _run_candidates(models, X, y, folds, scorer, task, budget, n_jobs, hooks):
-    (time_limit, start), (on_start, on_result) = budget, hooks
+    (time_limit, start), (on_start, on_result, on_fold) = budget, hooks
     results, skipped, durations = [], [], []
     for position, (name, model) in enumerate(models.items(), start=1):
         if _out_of_time(time_limit, start, durations):
@@ -399,7 +404,9 @@ def _run_candidates(models, X, y, folds, scorer, task, budget, n_jobs, hooks):
         if on_start is not None:
             on_start(name, position, len(models))
         began = time.perf_counter()
-        result = cross_validate_candidate(name, model, X, y, folds, scorer, task, n_jobs)
+        result = cross_validate_candidate(
+            name, model, X, y, folds, scorer, task, n_jobs, on_fold=on_fold
+        )
         durations.append(time.perf_counter() - began)
         results.append(result)
         if on_result is not None:
@@ -414,7 +421,7 @@ def _out_of_time(time_limit, start, durations):
     return time.perf_counter() - start + predicted > time_limit
 
 
-def cross_validate_candidate(name, model, X, y, folds, scorer, task, n_jobs=None):
+def cross_validate_candidate(name, model, X, y, folds, scorer, task, n_jobs=None, on_fold=None):
     """Fit and score one candidate on every fold; keep its out-of-fold predictions.
 
     A fold whose fit or prediction raises is recorded in ``errors`` (its type and
@@ -439,6 +446,8 @@ def cross_validate_candidate(name, model, X, y, folds, scorer, task, n_jobs=None
         The learning task.
     n_jobs : int or None, default=None
         Folds run in parallel.
+    on_fold : callable or None, default=None
+        Called as ``on_fold(name, done, n_folds)`` as each fold finishes.
 
     Returns
     -------
@@ -447,9 +456,14 @@ def cross_validate_candidate(name, model, X, y, folds, scorer, task, n_jobs=None
     from sklearn.utils.parallel import Parallel, delayed
 
     classes = None if task == "regression" else np.unique(y.to_numpy())
-    outcomes = Parallel(n_jobs=n_jobs)(
+    running = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_run_fold)(model, X, y, train, test, scorer, classes) for train, test in folds
     )
+    outcomes = []
+    for outcome in running:
+        outcomes.append(outcome)
+        if on_fold is not None:
+            on_fold(name, len(outcomes), len(folds))
     result = CandidateResult(name)
     width = () if classes is None else (len(classes),)
     out_of_fold = np.full((len(y), *width), np.nan)
