@@ -62,9 +62,16 @@ def import_optional(module, *, purpose, extra=None, quiet=False):
 
 
 def as_memory(memory):
-    """A ``joblib.Memory`` from the ``memory`` parameter (None, a path or a Memory)."""
-    if isinstance(memory, os.PathLike):
-        memory = os.fspath(memory)
+    """An object with ``cache`` from the ``memory`` parameter.
+
+    A folder (str or path) becomes a :class:`mmsk._cache.FitCache` there (keys from
+    the arguments' content, DataFrames hashed row-wise by pandas); None, a
+    ``joblib.Memory`` or any object with ``cache`` goes through ``check_memory``.
+    """
+    if isinstance(memory, (str, os.PathLike)):
+        from ._cache import FitCache
+
+        return FitCache(memory)
     return check_memory(memory)
 
 

@@ -567,8 +567,8 @@ _REQUIRED_STATE = {
     "ModalityUnion": (*_MODALITY_STATE, "transformers_"),
     "EarlyFusionClassifier": (*_MODALITY_STATE, "transformers_", "estimator_", "classes_"),
     "EarlyFusionRegressor": (*_MODALITY_STATE, "transformers_", "estimator_"),
-    "LateFusionClassifier": (*_PER_MODALITY_STATE, "weights_", "classes_"),
-    "LateFusionRegressor": (*_PER_MODALITY_STATE, "weights_"),
+    "LateFusionClassifier": (*_PER_MODALITY_STATE, "fusion_", "weights_", "classes_"),
+    "LateFusionRegressor": (*_PER_MODALITY_STATE, "fusion_", "weights_"),
     "BayesianNetworkFusionClassifier": (
         *_PER_MODALITY_STATE,
         "cpds_",

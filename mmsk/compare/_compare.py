@@ -9,6 +9,7 @@ cross-validation), ranks everything in a leaderboard and refits the winner on al
 import tempfile
 import time
 from dataclasses import dataclass, field
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
@@ -17,8 +18,10 @@ from sklearn.metrics import get_scorer, get_scorer_names
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils.multiclass import type_of_target
 
+from .._cache import FitCache, seconds_saved
 from ..ensemble import EnsembleSelectionClassifier, EnsembleSelectionRegressor
 from ..ensemble._selection import greedy_weights, score_predictions
+from ..fusion._per_modality import BasePerModality
 from ._space import PRESETS, search_space
 
 TASKS = ("auto", "binary", "multiclass", "regression")
@@ -129,6 +132,7 @@ class CandidateResult:
     name: str
     fold_scores: list = field(default_factory=list)
     fit_seconds: list = field(default_factory=list)
+    fit_alone_seconds: list = field(default_factory=list)
     predict_seconds: list = field(default_factory=list)
     out_of_fold: np.ndarray | None = None
     errors: list = field(default_factory=list)
@@ -147,6 +151,9 @@ class CandidateResult:
             "score_mean": float(scores.mean()) if scores.size else np.nan,
             "score_std": float(scores.std()) if scores.size else np.nan,
             "fit_time": float(np.mean(self.fit_seconds)) if self.fit_seconds else np.nan,
+            "fit_time_alone": (
+                float(np.mean(self.fit_alone_seconds)) if self.fit_alone_seconds else np.nan
+            ),
             "predict_time": (
                 float(np.mean(self.predict_seconds)) if self.predict_seconds else np.nan
             ),
@@ -169,7 +176,10 @@ class Comparison:
     ----------
     leaderboard : pandas.DataFrame
         One row per candidate (and the ensemble), best first: ``model``,
-        ``score_mean`` and ``score_std`` over the folds, ``fit_time`` and
+        ``score_mean`` and ``score_std`` over the folds, ``fit_time`` (mean seconds
+        per fold, as measured: work shared with an earlier candidate is not counted
+        again), ``fit_time_alone`` (what a fold's fit would take without the shared
+        work: the measured time plus the compute time of every cached fit it reused),
         ``predict_time`` (mean seconds per fold), ``failed_folds``, ``error`` (the
         first failure as ``"Type: message"``, or None) and ``members`` (the
         ensemble's weights). Candidates that succeeded in every fold come first,
@@ -260,6 +270,7 @@ def compare_models(
     refit=True,
     random_state=0,
     n_jobs=None,
+    cache=True,
     on_start=None,
     on_result=None,
     on_fold=None,
@@ -299,6 +310,13 @@ def compare_models(
         Seed of the folds and of every candidate.
     n_jobs : int or None, default=None
         Folds of one candidate run in parallel.
+    cache : bool, default=True
+        Share work between candidates through a temporary cache: each modality's
+        transform, its fits on every fold and its out-of-fold predictions are
+        computed once for every late, Bayesian-network and Markov-random-field
+        candidate that uses the same modality model, and the final refit reuses
+        them. False computes every candidate alone: the same scores, slower (for
+        measuring what the sharing saves).
     on_start : callable or None, default=None
         Called as ``on_start(name, position, total)`` before each candidate.
     on_result : callable or None, default=None
@@ -339,8 +357,9 @@ def compare_models(
         raise ValueError(f"The 'preset' must be one of {list(PRESETS)}; got {preset!r}.")
     folds = _folds(X, y, task, cv, random_state)
     scorer = get_scorer(scoring) if isinstance(scoring, str) else scoring
-    with tempfile.TemporaryDirectory(prefix="mmsk-compare-") as cache:
-        models = _candidates(task, preset, candidates, len(X), cache, random_state)
+    with tempfile.TemporaryDirectory(prefix="mmsk-compare-") as folder:
+        memory = FitCache(folder) if cache else None
+        models = _candidates(task, preset, candidates, len(X), memory, random_state)
         hooks = (on_start, on_result, on_fold)
         results, skipped = _run_candidates(
             models, X, y, folds, scorer, task, (time_limit, start), n_jobs, hooks
@@ -355,7 +374,7 @@ def compare_models(
         if not any(np.isfinite(r.row()["score_mean"]) for r in results):
             raise EveryCandidateFailed(rank([r.row() for r in results]))
         best = _leaderboard(results)["model"].iloc[0]
-        best_model = _refit(best, models, selection, X, y) if refit else None
+        best_model = _refit(best, models, selection, X, y, folds) if refit else None
     return Comparison(
         results=results,
         best_model=best_model,
@@ -382,7 +401,7 @@ def _folds(X, y, task, cv, random_state):
 
 def _candidates(task, preset, names, n_rows, memory, random_state):
     if isinstance(names, dict):
-        return {name: clone(model) for name, model in names.items()}
+        return {name: _with_memory(clone(model), memory) for name, model in names.items()}
     if not names:
         return search_space(
             task, preset=preset, n_rows=n_rows, memory=memory, random_state=random_state
@@ -457,7 +476,8 @@ def cross_validate_candidate(name, model, X, y, folds, scorer, task, n_jobs=None
 
     classes = None if task == "regression" else np.unique(y.to_numpy())
     running = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_run_fold)(model, X, y, train, test, scorer, classes) for train, test in folds
+        delayed(_run_fold)(_on_fold_rows(model, folds, k), X, y, train, test, scorer, classes)
+        for k, (train, test) in enumerate(folds)
     )
     outcomes = []
     for outcome in running:
@@ -474,6 +494,7 @@ def cross_validate_candidate(name, model, X, y, folds, scorer, task, n_jobs=None
         out_of_fold[test] = outcome["output"]
         result.fold_scores.append(outcome["score"])
         result.fit_seconds.append(outcome["fit_seconds"])
+        result.fit_alone_seconds.append(outcome["fit_seconds"] + outcome["reused_seconds"])
         result.predict_seconds.append(outcome["predict_seconds"])
     result.out_of_fold = None if result.errors else out_of_fold
     return result
@@ -481,9 +502,11 @@ def cross_validate_candidate(name, model, X, y, folds, scorer, task, n_jobs=None
 
 def _run_fold(model, X, y, train, test, scorer, classes):
     try:
+        reused_before = seconds_saved()
         began = time.perf_counter()
         fitted = clone(model).fit(X.iloc[train], y.iloc[train])
         fitted_at = time.perf_counter()
+        reused = seconds_saved() - reused_before
         output = _output(fitted, X.iloc[test], classes)
         predicted_at = time.perf_counter()
         score = _score_output(scorer, output, y.iloc[test], classes)
@@ -493,6 +516,7 @@ def _run_fold(model, X, y, train, test, scorer, classes):
         "output": output,
         "score": score,
         "fit_seconds": fitted_at - began,
+        "reused_seconds": reused,
         "predict_seconds": predicted_at - fitted_at,
     }
 
@@ -545,6 +569,7 @@ def _ensemble_result(results, models, y, folds, scorer, task):
     entry.members = members
     chosen = [r for r, w in zip(complete, weights) if w > 0]
     entry.fit_seconds = [sum(np.mean(r.fit_seconds) for r in chosen)]
+    entry.fit_alone_seconds = [sum(np.mean(r.fit_alone_seconds) for r in chosen)]
     entry.predict_seconds = [sum(np.mean(r.predict_seconds) for r in chosen)]
     return entry, selector, predictions
 
@@ -554,13 +579,78 @@ def _selector(task, members, scorer):
     return cls(members, scoring=scorer)
 
 
-def _refit(best, models, selection, X, y):
-    if best == ENSEMBLE_NAME:
-        _, selector, predictions = selection
-        model = selector.fit_from_predictions(X, y, predictions)
-    else:
-        model = clone(models[best]).fit(X, y)
+def _refit(best, models, selection, X, y, folds):
+    if best != ENSEMBLE_NAME:
+        return _without_cache(_fit_on_all_rows(models[best], folds, X, y))
+    _, selector, predictions = selection
+    own = selector.estimators
+    selector.set_params(estimators=[(name, _on_all_rows(m, folds)) for name, m in own])
+    model = selector.fit_from_predictions(X, y, predictions)
+    unfitted = dict(own)
+    for name, fitted in zip(model.member_names_, model.estimators_):
+        if _takes_inner_folds(unfitted[name]):
+            fitted.set_params(cv=unfitted[name].cv)
+    model.set_params(estimators=own)
     return _without_cache(model)
+
+
+def _takes_inner_folds(model):
+    """Whether ``model`` cross-validates inside its fit on folds of its own (an int ``cv``).
+
+    Such a candidate (late, Bayesian-network, Markov-random-field fusion) takes the
+    comparison's folds as its inner folds instead: inside outer fold ``k``, its
+    out-of-fold predictions come from the other outer folds (one inner fold each);
+    on all rows (the refit), from the outer folds themselves. A modality model
+    fitted outside outer folds ``j`` and ``k`` then serves fold ``k``'s inner fold
+    ``j`` and fold ``j``'s inner fold ``k``; one fitted outside fold ``k`` serves
+    fold ``k`` and the refit; and every candidate with the same modality model
+    shares them all through the cache. Without the cache nothing is shared, and the
+    scores are the same.
+    """
+    return isinstance(model, BasePerModality) and isinstance(model.cv, Integral)
+
+
+def _on_fold_rows(model, folds, k):
+    """``model``, with the other outer folds as inner folds inside outer fold ``k``."""
+    if not _takes_inner_folds(model):
+        return model
+    fold_of = _fold_of_rows(folds)[folds[k][0]]
+    inner = [
+        (np.flatnonzero(fold_of != j), np.flatnonzero(fold_of == j))
+        for j in range(len(folds))
+        if j != k
+    ]
+    return clone(model).set_params(cv=inner)
+
+
+def _on_all_rows(model, folds):
+    """``model``, with the outer folds as inner folds, for a fit on every row."""
+    if not _takes_inner_folds(model):
+        return model
+    return clone(model).set_params(cv=[(train, test) for train, test in folds])
+
+
+def _fit_on_all_rows(model, folds, X, y):
+    """``model`` fitted on every row; its ``cv`` is given back once the folds are spent."""
+    fitted = clone(_on_all_rows(model, folds)).fit(X, y)
+    if _takes_inner_folds(model):
+        fitted.set_params(cv=model.cv)
+    return fitted
+
+
+def _fold_of_rows(folds):
+    fold_of = np.empty(sum(len(test) for _, test in folds), dtype=int)
+    for k, (_, test) in enumerate(folds):
+        fold_of[test] = k
+    return fold_of
+
+
+def _with_memory(model, memory):
+    """A user's candidate sharing the comparison's cache where it has a ``memory``."""
+    if memory is not None and "memory" in model.get_params(deep=False):
+        if model.get_params(deep=False)["memory"] is None:
+            model.set_params(memory=memory)
+    return model
 
 
 def _without_cache(model):

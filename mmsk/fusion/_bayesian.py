@@ -301,13 +301,14 @@ class BayesianNetworkFusionClassifier(
     modalities : "auto" or list of tuple, default="auto"
         The modality spec; see :class:`ModalityUnion`.
     estimators : "auto" or dict, default="auto"
-        Classifier per modality name, each with ``predict_proba``; modalities not in
-        the dict get the default for their kind: ``LogisticRegression(C=3.0,
-        max_iter=1000)`` for text, a standardised ``LogisticRegression(C=0.05)`` for
-        image and ``HistGradientBoostingClassifier`` for tabular modalities. With
-        ``cv="prefit"``, fitted models that take the modality's raw columns,
-        fitted on labels of ``y`` (see ``cv``). A classifier is required: a
-        regressor (or a Pipeline ending in one) is refused.
+        Classifier per modality name, each with ``predict_proba``; modalities not in the dict get
+        the default for their kind: ``LogisticRegression(C=3.0, max_iter=1000)`` for text, a
+        standardised ``LogisticRegression(C=0.05)`` for image and
+        ``HistGradientBoostingClassifier`` for tabular modalities (fed category codes, see
+        ``TabularEncoder(encoding="native")``, with early stopping from 5,000 rows). With
+        ``cv="prefit"``, fitted models that take the modality's raw columns, fitted on labels of
+        ``y`` (see ``cv``). A classifier is required: a regressor (or a Pipeline ending in one) is
+        refused.
     structure : {"naive", "tan", "hillclimb"}, default="tan"
         How the nodes are linked; the target is always a root.
 
@@ -590,11 +591,11 @@ class BayesianNetworkFusionRegressor(
     modalities : "auto" or list of tuple, default="auto"
         The modality spec; see :class:`ModalityUnion`.
     estimators : "auto" or dict, default="auto"
-        Regressor per modality name; modalities not in the dict get
-        ``Ridge(alpha=1.0)`` for text, a standardised ``RidgeCV`` for image and
-        ``HistGradientBoostingRegressor`` for tabular modalities. With
-        ``cv="prefit"``, fitted models that take the modality's raw columns. A
-        regressor is required: a classifier is refused.
+        Regressor per modality name; modalities not in the dict get ``Ridge(alpha=1.0)`` for text,
+        a standardised ``RidgeCV`` for image and ``HistGradientBoostingRegressor`` for tabular
+        modalities (fed category codes, see ``TabularEncoder(encoding="native")``, with early
+        stopping from 5,000 rows). With ``cv="prefit"``, fitted models that take the modality's raw
+        columns. A regressor is required: a classifier is refused.
     structure : {"naive", "tan", "hillclimb"}, default="tan"
         How the nodes are linked; the target is always a root.
 

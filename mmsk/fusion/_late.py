@@ -43,12 +43,16 @@ class _BaseLateFusion(BasePerModality):
     """
 
     def _needs_out_of_fold(self):
-        if self.fusion == "weighted":
+        if self.fusion_ == "weighted":
             return len(self.modality_names_) > 1
-        return self.fusion == "stacking"
+        return self.fusion_ == "stacking"
+
+    def _resolve_fusion(self):
+        """The rule ``fusion`` names; ``"auto"`` is :meth:`_automatic_fusion`'s choice."""
+        return self._automatic_fusion() if self.fusion == "auto" else self.fusion
 
     def _check_final_estimator(self):
-        if self.fusion == "stacking" and self.final_estimator is not None:
+        if self.fusion_ == "stacking" and self.final_estimator is not None:
             check_estimator_type(
                 self.final_estimator,
                 "classifier" if is_classifier(self) else "regressor",
@@ -58,7 +62,7 @@ class _BaseLateFusion(BasePerModality):
     def _fit_combiner(self, out_of_fold, present, y, sample_weight):
         n_modalities = present.shape[1]
         self.weights_ = dict.fromkeys(self.modality_names_, 1.0 / n_modalities)
-        if self.fusion == "weighted" and out_of_fold is not None:
+        if self.fusion_ == "weighted" and out_of_fold is not None:
             weights = _learn_weights(
                 lambda w: self._combiner_loss(
                     _weighted_mean(out_of_fold, present, w), y, sample_weight
@@ -66,7 +70,7 @@ class _BaseLateFusion(BasePerModality):
                 n_modalities,
             )
             self.weights_ = dict(zip(self.modality_names_, weights.tolist()))
-        elif self.fusion == "stacking":
+        elif self.fusion_ == "stacking":
             self.weights_ = None
             final = self.final_estimator
             self.final_estimator_ = clone(
@@ -143,11 +147,16 @@ class LateFusionClassifier(
         Classifier per modality name; modalities not in the dict get the default for
         their kind: ``LogisticRegression(C=3.0, max_iter=1000)`` for text,
         a standardised ``LogisticRegression(C=0.05)`` for image and
-        ``HistGradientBoostingClassifier`` for tabular modalities. With
+        ``HistGradientBoostingClassifier`` for tabular modalities (fed category
+        codes, see ``TabularEncoder(encoding="native")``, and with early stopping
+        from 5,000 rows). With
         ``cv="prefit"``, fitted models that take the modality's raw columns,
         fitted on labels of ``y`` (see ``cv``). A classifier is required: a
         regressor (or a Pipeline ending in one) is refused.
-    fusion : {"mean", "weighted", "vote", "product", "stacking"}, default="weighted"
+    fusion : {"auto", "mean", "weighted", "vote", "product", "stacking"}, default="auto"
+        - ``"auto"``: ``"stacking"`` with more than two classes (a final model can
+          learn which modality to trust for which class, which one weight per
+          modality cannot), ``"weighted"`` with two; the choice is ``fusion_``;
         - ``"mean"``: average of the modalities' probabilities;
         - ``"weighted"``: weighted average, weights learned on out-of-fold
           probabilities by minimising the log loss;
@@ -195,6 +204,8 @@ class LateFusionClassifier(
     ----------
     classes_ : ndarray of shape (n_classes,)
         The class labels.
+    fusion_ : str
+        The rule used (``fusion``, or what ``"auto"`` chose).
     estimators_ : list of estimators
         The fitted per-modality models, in the order of ``modality_names_``.
     named_estimators_ : Bunch
@@ -242,7 +253,7 @@ class LateFusionClassifier(
 
     _parameter_constraints = {
         **_LATE_CONSTRAINTS,
-        "fusion": [StrOptions({"mean", "weighted", "vote", "product", "stacking"})],
+        "fusion": [StrOptions({"auto", "mean", "weighted", "vote", "product", "stacking"})],
         "class_weight": [StrOptions({"balanced"}), dict, None],
     }
 
@@ -251,7 +262,7 @@ class LateFusionClassifier(
         modalities="auto",
         *,
         estimators="auto",
-        fusion="weighted",
+        fusion="auto",
         final_estimator=None,
         cv=5,
         class_weight=None,
@@ -308,6 +319,7 @@ class LateFusionClassifier(
         self.class_prior_ = np.bincount(
             y_encoded, weights=weights, minlength=len(self.classes_)
         ) / (len(y_encoded) if weights is None else weights.sum())
+        self.fusion_ = self._resolve_fusion()
         self._check_probabilities_available()
         self._check_final_estimator()
         out_of_fold, present = self._fit_modalities(frame, y_encoded, weights, groups)
@@ -349,11 +361,14 @@ class LateFusionClassifier(
 
     @property
     def _prediction_method(self):
-        return "predict" if self.fusion == "vote" else "predict_proba"
+        return "predict" if self.fusion_ == "vote" else "predict_proba"
 
     def _check_probabilities_available(self):
-        if self.fusion != "vote":
-            self._check_estimators_have_proba(f"fusion={self.fusion!r} combines probabilities")
+        if self.fusion_ != "vote":
+            self._check_estimators_have_proba(f"fusion={self.fusion_!r} combines probabilities")
+
+    def _automatic_fusion(self):
+        return "stacking" if len(self.classes_) > 2 else "weighted"
 
     def _default_final_estimator(self):
         return LogisticRegression()
@@ -367,13 +382,13 @@ class LateFusionClassifier(
         return _log_loss(probabilities, y, sample_weight)
 
     def _combine(self, probabilities, present):
-        if self.fusion == "stacking":
+        if self.fusion_ == "stacking":
             features = self._stacking_features(probabilities, present)
             raw = self.final_estimator_.predict_proba(features)
             return as_probabilities(raw, self.final_estimator_.classes_, len(self.classes_))
-        if self.fusion == "product":
+        if self.fusion_ == "product":
             combined = self._product(probabilities, present)
-        elif self.fusion == "vote":
+        elif self.fusion_ == "vote":
             combined = self._vote_shares(probabilities, present)
         else:
             combined = self._weighted_combination(probabilities, present)
@@ -424,15 +439,17 @@ class LateFusionRegressor(
     estimators : "auto" or dict, default="auto"
         Regressor per modality name; modalities not in the dict get
         ``Ridge(alpha=1.0)`` for text, a standardised ``RidgeCV`` for image and
-        ``HistGradientBoostingRegressor`` for tabular modalities. With
+        ``HistGradientBoostingRegressor`` for tabular modalities (fed category
+        codes, see ``TabularEncoder(encoding="native")``, and with early stopping
+        from 5,000 rows). With
         ``cv="prefit"``, fitted models that take the modality's raw columns. A
         regressor is required: a classifier is refused.
-    fusion : {"mean", "weighted", "stacking"}, default="weighted"
-        ``"mean"`` averages the modalities' predictions; ``"weighted"`` learns
-        non-negative weights summing to one on out-of-fold predictions by minimising
-        the squared error; ``"stacking"`` fits ``final_estimator`` on out-of-fold
-        predictions (a missing modality's prediction replaced by the training mean)
-        and presence indicators.
+    fusion : {"auto", "mean", "weighted", "stacking"}, default="auto"
+        ``"auto"`` is ``"weighted"`` (the choice is ``fusion_``); ``"mean"`` averages the
+        modalities' predictions; ``"weighted"`` learns non-negative weights summing to one on
+        out-of-fold predictions by minimising the squared error; ``"stacking"`` fits
+        ``final_estimator`` on out-of-fold predictions (a missing modality's prediction replaced by
+        the training mean) and presence indicators.
     final_estimator : regressor or None, default=None
         The stacking regressor; None means ``RidgeCV()``.
     cv : int, cross-validation generator, iterable or "prefit", default=5
@@ -459,6 +476,8 @@ class LateFusionRegressor(
 
     Attributes
     ----------
+    fusion_ : str
+        The rule used (``fusion``, or what ``"auto"`` chose).
     estimators_ : list of estimators
         The fitted per-modality models, in the order of ``modality_names_``.
     named_estimators_ : Bunch
@@ -500,7 +519,7 @@ class LateFusionRegressor(
 
     _parameter_constraints = {
         **_LATE_CONSTRAINTS,
-        "fusion": [StrOptions({"mean", "weighted", "stacking"})],
+        "fusion": [StrOptions({"auto", "mean", "weighted", "stacking"})],
     }
 
     def __init__(
@@ -508,7 +527,7 @@ class LateFusionRegressor(
         modalities="auto",
         *,
         estimators="auto",
-        fusion="weighted",
+        fusion="auto",
         final_estimator=None,
         cv=5,
         memory=None,
@@ -559,6 +578,7 @@ class LateFusionRegressor(
         y = check_target(self, y, len(frame), classification=False, X=frame)
         weights = check_sample_weight(sample_weight, len(y), X=frame)
         self.target_mean_ = float(np.average(y, weights=weights))
+        self.fusion_ = self._resolve_fusion()
         self._check_final_estimator()
         out_of_fold, present = self._fit_modalities(frame, y, weights, groups)
         self._fit_combiner(out_of_fold, present, y, weights)
@@ -578,10 +598,13 @@ class LateFusionRegressor(
         y_pred : ndarray of shape (n_samples,)
         """
         predictions, present = self._modality_predictions(X)
-        if self.fusion == "stacking":
+        if self.fusion_ == "stacking":
             return self.final_estimator_.predict(self._stacking_features(predictions, present))
         combined = self._weighted_combination(predictions, present)
         return _fill_rows_without_modalities(combined, self.target_mean_)
+
+    def _automatic_fusion(self):
+        return "weighted"
 
     def _default_final_estimator(self):
         return RidgeCV()

@@ -196,10 +196,11 @@ class MarkovRandomFieldFusionClassifier(
     modalities : "auto" or list of tuple, default="auto"
         The modality spec; see :class:`ModalityUnion`.
     estimators : "auto" or dict, default="auto"
-        Classifier per modality name (it needs ``predict_proba``); modalities not in
-        the dict get ``LogisticRegression(C=3.0, max_iter=1000)`` for text,
-        a standardised ``LogisticRegression(C=0.05)`` for image and
-        ``HistGradientBoostingClassifier`` for tabular modalities.
+        Classifier per modality name (it needs ``predict_proba``); modalities not in the dict get
+        ``LogisticRegression(C=3.0, max_iter=1000)`` for text, a standardised
+        ``LogisticRegression(C=0.05)`` for image and ``HistGradientBoostingClassifier`` for tabular
+        modalities (fed category codes, see ``TabularEncoder(encoding="native")``, with early
+        stopping from 5,000 rows).
     kind : {"gaussian", "discrete"}, default="gaussian"
         - ``"gaussian"``: each modality's probabilities become log-odds scores
           (``log p_k / p_0`` for ``k >= 1``); for each class a sparse Gaussian
@@ -511,9 +512,10 @@ class MarkovRandomFieldFusionRegressor(
     modalities : "auto" or list of tuple, default="auto"
         The modality spec; see :class:`ModalityUnion`.
     estimators : "auto" or dict, default="auto"
-        Regressor per modality name; modalities not in the dict get
-        ``Ridge(alpha=1.0)`` for text, a standardised ``RidgeCV`` for image and
-        ``HistGradientBoostingRegressor`` for tabular modalities.
+        Regressor per modality name; modalities not in the dict get ``Ridge(alpha=1.0)`` for text,
+        a standardised ``RidgeCV`` for image and ``HistGradientBoostingRegressor`` for tabular
+        modalities (fed category codes, see ``TabularEncoder(encoding="native")``, with early
+        stopping from 5,000 rows).
     kind : {"gaussian", "discrete"}, default="gaussian"
         - ``"gaussian"``: one sparse Gaussian graphical model (the graphical lasso,
           penalty ``alpha``) over the target and every modality's prediction; the

@@ -13,15 +13,14 @@ target-independent per-modality work (the fitted modality transformers, through 
 head per target (its own module).
 """
 
-import copy
 import functools
 
-import joblib
 import numpy as np
 import pandas as pd
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import r2_score
 
+from .._cache import FitCache
 from .._validation import check_target, warn_if_reordered
 
 
@@ -112,30 +111,6 @@ def _stack_columns(columns):
     return np.column_stack([column.astype(dtype, copy=False) for column in columns])
 
 
-class InProcessCache:
-    """A ``joblib.Memory`` stand-in that keeps results in this process, for one fit.
-
-    Results are keyed by ``joblib.hash`` of the function and its arguments and handed
-    out as deep copies, so that a caller may modify what it gets (early fusion scales
-    its blocks in place). Work done in other processes (``n_jobs``) is not shared.
-    """
-
-    def __init__(self):
-        self._results = {}
-
-    def cache(self, function):
-        """``function``, answering repeated calls from the results kept so far."""
-
-        @functools.wraps(function)
-        def cached(*args, **kwargs):
-            key = joblib.hash((function.__module__, function.__qualname__, args, kwargs))
-            if key not in self._results:
-                self._results[key] = function(*args, **kwargs)
-            return copy.deepcopy(self._results[key])
-
-        return cached
-
-
 class MultiOutputMixin:
     """``score`` averaged over the targets and the multi-output tags.
 
@@ -188,7 +163,7 @@ class MultiTargetMixin(MultiOutputMixin):
     """Multi-target fitting by one single-target model per column of ``y``.
 
     The per-target models are clones of the estimator fitted on each column; they
-    share one ``memory`` cache (the estimator's own, or an :class:`InProcessCache` for
+    share one ``memory`` cache (the estimator's own, or an :class:`~mmsk._cache.FitCache` for
     the length of ``fit``), so target-independent per-modality work such as fitting the
     modality transformers is done once. Sets ``target_models_`` (None after a single-target
     fit), ``target_names_``, ``n_outputs_`` and, for classifiers, ``classes_`` as a
@@ -201,7 +176,7 @@ class MultiTargetMixin(MultiOutputMixin):
         n_samples = len(X) if hasattr(X, "__len__") else np.shape(X)[0]
         warn_if_reordered(X, y, "y")
         columns, names = split_targets(self, y, n_samples, classification=classification)
-        memory = InProcessCache() if self.memory is None else self.memory
+        memory = FitCache() if self.memory is None else self.memory
         fit_params = {key: value for key, value in fit_params.items() if value is not None}
         models = [
             clone(self).set_params(memory=memory).fit(X, column, sample_weight, **fit_params)

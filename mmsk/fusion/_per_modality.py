@@ -21,7 +21,7 @@ import pandas as pd
 from sklearn.base import clone, is_classifier
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
-from sklearn.model_selection import check_cv, cross_val_predict
+from sklearn.model_selection import check_cv
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import Bunch
@@ -33,6 +33,7 @@ from .._base import ModalityComposition, modalities_present, presence_matrix
 from .._blocks import _pin_default_output
 from .._utils import as_memory, modality_error
 from .._validation import warn_if_reordered
+from ..modality import TabularEncoder
 from ._binning import unique_strings
 from ._common import (
     as_probabilities,
@@ -40,6 +41,10 @@ from ._common import (
     multimodal_tags,
     sample_weight_params,
 )
+
+#: A modality with at least this many rows trains its default gradient-boosting model
+#: with early stopping (on a tenth of the rows, at least 500 of them, set aside).
+EARLY_STOPPING_ROWS = 5000
 
 #: Penalties the default regressor of an image modality chooses among (by leave-one-out).
 IMAGE_RIDGE_ALPHAS = np.logspace(0, 5, 11)
@@ -89,7 +94,9 @@ class BasePerModality(ModalityComposition):
         frame, modalities = self._resolve_modalities(frame)
         present = modalities_present(modalities, frame)
         groups = check_groups(groups, frame)
-        models = [self._modality_model(m) for m in modalities]
+        models = [
+            self._modality_model(m, int(rows.sum())) for m, rows in zip(modalities, present.T)
+        ]
         for model, modality in zip(models, modalities):
             sample_weight_params(model, sample_weight, f"modality {modality.name!r}")
         jobs = [
@@ -97,17 +104,14 @@ class BasePerModality(ModalityComposition):
             for model, modality, rows in zip(models, modalities, present.T)
         ]
         self.modality_names_ = [m.name for m in modalities]
-        out_of_fold = None
-        if self._needs_out_of_fold():
-            out_of_fold = self._out_of_fold(jobs, present, groups)
+        needs_out_of_fold = self._needs_out_of_fold()
         if self._is_prefit():
-            fitted = models
+            self.estimators_ = models
+            outputs = [self._predict_one(model, X) for model, X, _, _ in jobs]
+            out_of_fold = self._place(outputs, present) if needs_out_of_fold else None
         else:
-            fit = as_memory(self.memory).cache(_fit_modality)
-            fitted = Parallel(n_jobs=self.n_jobs)(
-                delayed(fit)(name, *job) for name, job in zip(self.modality_names_, jobs)
-            )
-        self.estimators_ = fitted
+            splits = self._modality_splits(jobs, present, groups) if needs_out_of_fold else None
+            out_of_fold, self.estimators_ = self._fit_parts(jobs, splits, present)
         self.missing_in_training_ = [
             m.name for m, column in zip(modalities, present.T) if not column.all()
         ]
@@ -116,20 +120,23 @@ class BasePerModality(ModalityComposition):
     def _is_prefit(self):
         return isinstance(self.cv, str) and self.cv == "prefit"
 
-    def _modality_model(self, modality):
+    def _modality_model(self, modality, n_rows):
         if self._is_prefit():
             return self._prefit_estimator(modality)
         estimators = self._check_modality_dict("estimators", self.estimators)
+        transformer = modality.transformer
         if modality.name in estimators:
             estimator = estimators[modality.name]
             self._check_modality_estimator_type(modality.name, estimator)
             estimator = clone(estimator)
         else:
-            estimator = self._default_estimator(modality.kind)
-        if isinstance(modality.transformer, str):
+            estimator = self._default_estimator(modality.kind, n_rows)
+            if modality.kind == "tabular" and _encodes_automatically(transformer):
+                transformer.set_params(encoding="native")
+        if isinstance(transformer, str):
             return estimator
-        _pin_default_output(modality.transformer)
-        return Pipeline([("transformer", modality.transformer), ("estimator", estimator)])
+        _pin_default_output(transformer)
+        return Pipeline([("transformer", transformer), ("estimator", estimator)])
 
     def _check_modality_estimator_type(self, name, estimator):
         check_estimator_type(
@@ -152,10 +159,8 @@ class BasePerModality(ModalityComposition):
         self._check_prefit_outputs(modality.name, estimator)
         return estimator
 
-    def _out_of_fold(self, jobs, present, groups):
-        if self._is_prefit():
-            outputs = [self._predict_one(model, X) for model, X, _, _ in jobs]
-            return self._place(outputs, present)
+    def _modality_splits(self, jobs, present, groups):
+        """Each modality's cross-validation splits of the rows where it is present."""
         cv = materialise_cv(self.cv, len(present))
         classifier = is_classifier(self)
         splits = []
@@ -164,14 +169,45 @@ class BasePerModality(ModalityComposition):
             modality_splits = modality_cv_splits(name, cv, y, rows, modality_groups, classifier)
             self._warn_classes_missing_in_folds(name, modality_splits, y)
             splits.append(modality_splits)
-        predict = as_memory(self.memory).cache(_out_of_fold_predictions)
+        return splits
+
+    def _fit_parts(self, jobs, splits, present):
+        """Fit every modality's model on its folds (when ``splits``) and on all its rows.
+
+        Every fit is one task of one ``Parallel`` call, so ``n_jobs`` workers share
+        the folds of all the modalities, and one call of the ``memory`` cache, so a
+        fit on the same rows with the same model is computed once (by any candidate of
+        a search, and by the folds of an outer cross-validation that overlap).
+
+        Returns
+        -------
+        out_of_fold : ndarray or None
+            Placed out-of-fold predictions, None without ``splits``.
+        estimators : list
+            Each modality's model fitted on all its rows.
+        """
+        fit = as_memory(self.memory).cache(_fit_modality)
         method = self._prediction_method
-        raw = Parallel(n_jobs=self.n_jobs)(
-            delayed(predict)(name, *job, folds, method)
-            for name, job, folds in zip(self.modality_names_, jobs, splits)
-        )
-        outputs = [self._align_out_of_fold(r, job[2]) for r, job in zip(raw, jobs)]
-        return self._place(outputs, present)
+        tasks = []
+        for position, (name, job) in enumerate(zip(self.modality_names_, jobs)):
+            for train, test in splits[position] if splits is not None else []:
+                tasks.append((position, delayed(_fit_fold)(fit, name, *job, train, test, method)))
+            tasks.append((position, delayed(_fit_all)(fit, name, *job)))
+        done = Parallel(n_jobs=self.n_jobs)(task for _, task in tasks)
+        estimators = [None] * len(jobs)
+        folds = [[] for _ in jobs]
+        for (position, _), result in zip(tasks, done):
+            if isinstance(result, _FoldOutput):
+                folds[position].append(result)
+            else:
+                estimators[position] = result
+        if splits is None:
+            return None, estimators
+        outputs = [
+            self._align_out_of_fold(_gather_folds(parts, len(job[2])), job[2])
+            for parts, job in zip(folds, jobs)
+        ]
+        return self._place(outputs, present), estimators
 
     def _modality_predictions(self, X):
         """Each fitted modality's predictions on ``X``, placed, and the presence mask."""
@@ -210,12 +246,14 @@ class ClassifierOutputsMixin:
     def _output_width(self):
         return len(self.classes_)
 
-    def _default_estimator(self, kind):
+    def _default_estimator(self, kind, n_rows):
         if kind == "text":
             return LogisticRegression(C=3.0, max_iter=1000)
         if kind == "image":
             return make_pipeline(StandardScaler(), LogisticRegression(C=0.05, max_iter=2000))
-        return HistGradientBoostingClassifier(random_state=self.random_state)
+        return HistGradientBoostingClassifier(
+            early_stopping=n_rows >= EARLY_STOPPING_ROWS, random_state=self.random_state
+        )
 
     def _predict_one(self, model, X):
         if self._prediction_method == "predict":
@@ -324,12 +362,14 @@ class RegressorOutputsMixin:
     _prediction_method = "predict"
     _output_width = None
 
-    def _default_estimator(self, kind):
+    def _default_estimator(self, kind, n_rows):
         if kind == "text":
             return Ridge(alpha=1.0)
         if kind == "image":
             return make_pipeline(StandardScaler(), RidgeCV(alphas=IMAGE_RIDGE_ALPHAS))
-        return HistGradientBoostingRegressor(random_state=self.random_state)
+        return HistGradientBoostingRegressor(
+            early_stopping=n_rows >= EARLY_STOPPING_ROWS, random_state=self.random_state
+        )
 
     def _bin_inputs(self, predictions):
         """One group for every prediction; the value to bin is the prediction itself."""
@@ -533,25 +573,66 @@ def _describe(cv):
     return text if len(text) <= 120 else f"{text[:117]}..."
 
 
+def _encodes_automatically(transformer):
+    """Whether ``transformer`` is a TabularEncoder left to choose its encoding."""
+    return isinstance(transformer, TabularEncoder) and transformer.encoding == "auto"
+
+
 def _fit_modality(name, model, X, y, sample_weight):
+    """``model`` fitted on ``X`` (a function of its arguments alone, so it can be cached)."""
     params = sample_weight_params(model, sample_weight, f"modality {name!r}")
+    return clone(model).fit(X, y, **params)
+
+
+def _fit_all(fit, name, model, X, y, sample_weight):
     try:
-        return clone(model).fit(X, y, **params)
+        return fit(name, model, X, y, sample_weight)
     except Exception as error:
         raise modality_error(
             error, f"Fitting the estimator of modality {name!r} failed"
         ) from error
 
 
-def _out_of_fold_predictions(name, model, X, y, sample_weight, splits, method):
-    """Out-of-fold predictions of one modality's model (a function, so it can be cached)."""
-    params = sample_weight_params(model, sample_weight, f"modality {name!r}")
+class _FoldOutput:
+    """One fold's out-of-fold predictions and the positions of its test rows."""
+
+    def __init__(self, test, predictions):
+        self.test = test
+        self.predictions = predictions
+
+
+def _fit_fold(fit, name, model, X, y, sample_weight, train, test, method):
+    """Fit on the fold's training rows, predict its test rows (``method``)."""
     try:
         with warnings.catch_warnings():
             # A fold lacking a class was already reported, by name.
             warnings.filterwarnings("ignore", "Number of classes in training fold")
-            return cross_val_predict(model, X, y, cv=splits, method=method, params=params)
+            fitted = fit(name, model, X.iloc[train], y[train], _rows(sample_weight, train))
+            predictions = _fold_predictions(fitted, X.iloc[test], method, np.unique(y))
     except Exception as error:
         raise modality_error(
             error, f"Cross-validating the estimator of modality {name!r} failed"
         ) from error
+    return _FoldOutput(test, predictions)
+
+
+def _fold_predictions(fitted, X, method, classes):
+    """``method``'s output; probabilities get one column per class of ``classes``.
+
+    A class absent from the fold's training rows gets probability 0.
+    """
+    if method != "predict_proba":
+        return np.asarray(fitted.predict(X))
+    probabilities = fitted.predict_proba(X)
+    placed = np.zeros((len(X), len(classes)))
+    placed[:, np.searchsorted(classes, fitted.classes_)] = probabilities
+    return placed
+
+
+def _gather_folds(parts, n_rows):
+    """The folds' predictions, each at its test rows, in row order."""
+    first = parts[0].predictions
+    gathered = np.empty((n_rows, *first.shape[1:]), dtype=first.dtype)
+    for part in parts:
+        gathered[part.test] = part.predictions
+    return gathered

@@ -1,4 +1,8 @@
-"""Encoding of numeric, categorical and datetime columns into one dense numeric block."""
+"""Encoding of numeric, categorical and datetime columns into one dense numeric block.
+
+Or, with ``encoding="native"``, into a table of numbers and category codes for estimators
+that split on categories themselves (gradient-boosted trees).
+"""
 
 import warnings
 from numbers import Integral, Real
@@ -9,7 +13,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import DataConversionWarning
 from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 from sklearn_compat.base import _fit_context
 
@@ -57,6 +61,18 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
       encoded as the infrequent level (or all zeros when there is none);
     - columns that are entirely missing during fit are dropped.
 
+    With ``encoding="native"`` the output is instead a DataFrame for estimators that
+    handle missing values and categories themselves, such as
+    :class:`~sklearn.ensemble.HistGradientBoostingClassifier` (whose default
+    ``categorical_features="from_dtype"`` reads the codes as categories): numbers and
+    datetime parts as they are (NaN where missing, not imputed, no indicators, not
+    scaled), then one column per categorical column holding integer codes of the
+    pandas ``category`` dtype: the frequent levels (at most ``max_categories``, and
+    never more than 255, HistGradientBoosting's limit, infrequent level included) in
+    order of frequency, then the infrequent level; missing cells stay missing, and an
+    unseen level becomes the infrequent level (or missing when there is none). This is
+    several times faster to fit than one-hot columns for trees, and as accurate.
+
     Generated feature names (datetime parts, missing-value indicators, one-hot levels)
     never shadow an input column nor repeat one another: a clashing name gets the
     first free suffix among ``"__2"``, ``"__3"``, ... (see
@@ -71,7 +87,14 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         Upper bound on the number of output columns per categorical column, the
         infrequent level included. None means no bound.
     scale : bool, default=True
-        Whether numeric and datetime features are standardised.
+        Whether numeric and datetime features are standardised (one-hot encoding
+        only; trees need no scaling).
+    encoding : {"auto", "one-hot", "native"}, default="auto"
+        How categorical columns are encoded: ``"one-hot"`` into one dense numeric
+        block, ``"native"`` into category codes in a DataFrame (see above). ``"auto"``
+        is ``"one-hot"``, except that the per-modality fusion families (late,
+        Bayesian-network, Markov-random-field) choose ``"native"`` for a tabular
+        modality fed to their default HistGradientBoosting model.
 
     Attributes
     ----------
@@ -82,7 +105,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     datetime_columns_ : list
         Input columns expanded into datetime parts.
     categorical_columns_ : list
-        Input columns one-hot encoded.
+        Input columns encoded as categories (one-hot or codes).
+    encoding_ : {"one-hot", "native"}
+        The encoding used.
     dropped_columns_ : list
         Input columns dropped because they were entirely missing during fit.
     decimal_marks_ : dict
@@ -118,12 +143,14 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         ],
         "max_categories": [Interval(Integral, 2, None, closed="left"), None],
         "scale": ["boolean"],
+        "encoding": [StrOptions({"auto", "one-hot", "native"})],
     }
 
-    def __init__(self, *, min_frequency=5, max_categories=50, scale=True):
+    def __init__(self, *, min_frequency=5, max_categories=50, scale=True, encoding="auto"):
         self.min_frequency = min_frequency
         self.max_categories = max_categories
         self.scale = scale
+        self.encoding = encoding
 
     def fit(self, X, y=None):
         """Detect each column's kind and learn its encoding.
@@ -156,8 +183,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_out : ndarray of shape (n_samples, n_features_out)
-            The encoded block.
+        X_out : ndarray of shape (n_samples, n_features_out) or pandas.DataFrame
+            The encoded block (a DataFrame of numbers and category codes with
+            ``encoding="native"``).
         """
         numbers, categories = self._fit(X)
         return self._assemble(numbers, categories, fitting=True)
@@ -172,8 +200,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_out : ndarray of shape (n_samples, n_features_out)
-            The encoded block.
+        X_out : ndarray of shape (n_samples, n_features_out) or pandas.DataFrame
+            The encoded block (a DataFrame of numbers and category codes with
+            ``encoding="native"``).
         """
         check_is_fitted(self, "column_kinds_")
         frame = check_frame(self, X, reset=False)
@@ -192,7 +221,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         feature_names_out : ndarray of str objects
             Numeric columns under their own names, datetime parts as
             ``"{column}_{part}"``, the missing-value indicators as ``"{feature}_missing"``,
-            then one column per categorical level as ``"{column}_{level}"``. A
+            then one column per categorical level as ``"{column}_{level}"`` (with
+            ``encoding="native"``: the numeric features, then each categorical
+            column under its own name). A
             generated name that equals an input column's name or an earlier feature's
             name gets the first free suffix among ``"__2"``, ``"__3"``, ..., so the
             names are unique and never shadow an input column.
@@ -206,6 +237,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         if self._one_hot is not None:
             generated.extend(self._one_hot.get_feature_names_out())
         names = numeric + unique_names(generated, reserved=self._input_names())
+        if self._codes is not None:
+            names += [_name(column) for column in self.categorical_columns_]
         return np.asarray(names, dtype=object)
 
     def _input_names(self):
@@ -232,6 +265,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self._number_names = [_name(c) for c in self.numeric_columns_]
         self._number_names += self._datetime_part_names
         numbers, categories = self._split(frame)
+        self.encoding_ = "native" if self.encoding == "native" else "one-hot"
+        if self.encoding_ == "native":
+            self._numeric_imputer = self._scaler = self._magnitudes = self._one_hot = None
+            self._codes = [self._fit_codes(categories[column]) for column in categories]
+            return numbers, categories
+        self._codes = None
         self._numeric_imputer = self._make_imputer(numbers)
         self._scaler = (
             _default_output(StandardScaler()) if (self.scale and numbers.shape[1]) else None
@@ -239,6 +278,19 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self._magnitudes = _power_of_two_magnitudes(numbers) if self._scaler else None
         self._one_hot = self._make_one_hot(categories)
         return numbers, categories
+
+    def _fit_codes(self, levels):
+        """The frequent levels of one categorical column, most frequent first."""
+        counts = pd.Series(levels).value_counts(sort=True)
+        least = self.min_frequency
+        if isinstance(least, float):
+            least = least * len(levels)
+        frequent = counts[counts >= least]
+        most = min(self.max_categories or MAX_NATIVE_CODES, MAX_NATIVE_CODES)
+        if len(frequent) < len(counts) or len(frequent) > most:
+            frequent = frequent.iloc[: most - 1]
+            return _CategoryCodes(pd.Index(frequent.index), has_infrequent=True)
+        return _CategoryCodes(pd.Index(frequent.index), has_infrequent=False)
 
     def _assign_columns(self):
         kinds = self.column_kinds_
@@ -287,6 +339,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         )
 
     def _assemble(self, numbers, categories, *, fitting):
+        if self._codes is not None:
+            return self._assemble_native(numbers, categories)
         encoded = None
         if self._numeric_imputer is not None:
             encoded = self._encode_numbers(numbers, fitting)
@@ -294,6 +348,14 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             return np.empty((len(numbers), 0)) if encoded is None else encoded
         one_hot = self._one_hot.fit_transform if fitting else self._one_hot.transform
         return _with_one_hot(encoded, one_hot(categories))
+
+    def _assemble_native(self, numbers, categories):
+        columns = {f"n{i}": numbers.iloc[:, i].to_numpy() for i in range(numbers.shape[1])}
+        for i, (column, codes) in enumerate(zip(categories, self._codes)):
+            columns[f"c{i}"] = codes.encode(categories[column])
+        out = pd.DataFrame(columns, index=pd.RangeIndex(len(numbers)))
+        out.columns = self.get_feature_names_out()
+        return out
 
     def _encode_numbers(self, numbers, fitting):
         magnitudes = getattr(self, "_magnitudes", None)
@@ -316,6 +378,31 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         return tags
+
+
+#: The most category codes of one column with ``encoding="native"``: HistGradientBoosting
+#: accepts at most ``max_bins`` (255) categories per feature.
+MAX_NATIVE_CODES = 255
+
+
+class _CategoryCodes:
+    """Integer codes of one categorical column: frequent levels, then the infrequent one."""
+
+    def __init__(self, levels, has_infrequent):
+        self.levels = levels
+        self.has_infrequent = has_infrequent
+
+    def encode(self, values):
+        """The codes of ``values`` as a pandas Categorical; missing cells stay missing."""
+        codes = self.levels.get_indexer(pd.Index(values, dtype=object)).astype(np.float64)
+        unknown = (codes < 0) & pd.notna(values)
+        codes[codes < 0] = np.nan
+        if self.has_infrequent:
+            codes[unknown] = len(self.levels)
+        n_codes = len(self.levels) + self.has_infrequent
+        return pd.Categorical.from_codes(
+            np.where(np.isnan(codes), -1, codes).astype(np.int64), categories=range(n_codes)
+        )
 
 
 def _name(column):

@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.dummy import DummyClassifier
 
 from mmsk import EarlyFusionClassifier, LateFusionClassifier
@@ -181,3 +181,45 @@ def test_regression_task_is_inferred_and_scored_by_r2():
 )
 def test_infer_task(values, task):
     assert infer_task(values) == task
+
+
+# ------------------------------------------------------------- shared per-modality work
+
+SHARING = ["late-weighted", "late-stacking", "mrf-gaussian"]
+
+
+def test_sharing_work_leaves_every_score_and_prediction_unchanged(small_table):
+    X, y = small_table
+    runs = {
+        cache: compare_models(X, y, candidates=SHARING, cv=3, ensemble=False, cache=cache)
+        for cache in (True, False)
+    }
+    shared, alone = (runs[cache].leaderboard.set_index("model") for cache in (True, False))
+    pd.testing.assert_series_equal(shared["score_mean"], alone["score_mean"])
+    for name in SHARING:
+        np.testing.assert_array_equal(runs[True].out_of_fold[name], runs[False].out_of_fold[name])
+    np.testing.assert_array_equal(
+        runs[True].best_model.predict_proba(X), runs[False].best_model.predict_proba(X)
+    )
+
+
+def test_fit_time_alone_adds_the_reused_work(small_table):
+    X, y = small_table
+    shared = compare_models(X, y, candidates=SHARING, cv=3, ensemble=False)
+    board = shared.leaderboard.set_index("model")
+    assert (board["fit_time_alone"] >= board["fit_time"]).all()
+    later = board.loc[SHARING[1:]]
+    assert (later["fit_time_alone"] > later["fit_time"]).all()
+    alone = compare_models(X, y, candidates=SHARING, cv=3, ensemble=False, cache=False)
+    board = alone.leaderboard
+    np.testing.assert_allclose(board["fit_time_alone"], board["fit_time"])
+
+
+def test_inner_folds_follow_the_comparisons_folds_and_are_given_back(small_table):
+    X, y = small_table
+    result = compare_models(X, y, candidates=["late-stacking"], cv=3, ensemble=False)
+    assert result.best_model.cv == 5
+    assert result.candidates["late-stacking"].cv == 5
+    assert result.best_model.memory is None
+    expected = clone(result.candidates["late-stacking"]).set_params(cv=result.folds).fit(X, y)
+    np.testing.assert_allclose(result.best_model.predict_proba(X), expected.predict_proba(X))
