@@ -13,6 +13,8 @@ DOCTEST_EXTRAS = {
     **{cls.__module__: extra for cls, extra in public_estimators() if extra},
     "mmsk.fusion._bayes_network": "bayes",
     "mmsk.persistence": "persist",
+    "mmsk.compare._display": "plot",
+    "mmsk.inspection._display": "plot",
 }
 
 # Modules that cannot even be imported without their extra (doctest collection imports

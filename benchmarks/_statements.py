@@ -79,7 +79,9 @@ def make_statements(n_samples=10000, random_state=0):
             "job": jobs,
             "state": states,
             "party": parties,
-            "subjects": [",".join(f"subject_{c}" for c in sorted(codes)) for codes in subject_codes],
+            "subjects": [
+                ",".join(f"subject_{c}" for c in sorted(codes)) for codes in subject_codes
+            ],
             "context": contexts,
             **counts,
         }

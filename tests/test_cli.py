@@ -87,7 +87,9 @@ def test_fit_then_predict_round_trip(reviews_csv, tmp_path):
         "fit", str(reviews_csv), "--target", TARGET, "--fusion", "late-mean", "-o", str(model_path)
     )
     assert fitted.returncode == 0, fitted.stderr
-    predicted = run("predict", str(model_path), str(reviews_csv), "-o", str(predictions_path))
+    predicted = run(
+        "predict", str(model_path), str(reviews_csv), "-o", str(predictions_path), "--proba"
+    )
     assert predicted.returncode == 0, predicted.stderr
     predictions = pd.read_csv(predictions_path)
     assert list(predictions.columns) == ["prediction", "proba_0", "proba_1"]

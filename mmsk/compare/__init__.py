@@ -6,12 +6,14 @@ from the command line.
 """
 
 from ._compare import Comparison, EveryCandidateFailed, compare_models, infer_task, rank
+from ._display import LeaderboardDisplay
 from ._space import PRESETS, boosted_recipe, search_space
 
 __all__ = [
     "PRESETS",
     "Comparison",
     "EveryCandidateFailed",
+    "LeaderboardDisplay",
     "boosted_recipe",
     "compare_models",
     "infer_task",

@@ -287,10 +287,11 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             least = least * len(levels)
         frequent = counts[counts >= least]
         most = min(self.max_categories or MAX_NATIVE_CODES, MAX_NATIVE_CODES)
-        if len(frequent) < len(counts) or len(frequent) > most:
+        grouped = len(frequent) < len(counts) or len(frequent) > most
+        if grouped:
             frequent = frequent.iloc[: most - 1]
-            return _CategoryCodes(pd.Index(frequent.index), has_infrequent=True)
-        return _CategoryCodes(pd.Index(frequent.index), has_infrequent=False)
+        # Plain lists and booleans: the fitted encoder stays storable in the skops format.
+        return [str(level) for level in frequent.index], grouped
 
     def _assign_columns(self):
         kinds = self.column_kinds_
@@ -351,8 +352,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     def _assemble_native(self, numbers, categories):
         columns = {f"n{i}": numbers.iloc[:, i].to_numpy() for i in range(numbers.shape[1])}
-        for i, (column, codes) in enumerate(zip(categories, self._codes)):
-            columns[f"c{i}"] = codes.encode(categories[column])
+        for i, (column, (levels, grouped)) in enumerate(zip(categories, self._codes)):
+            columns[f"c{i}"] = _category_codes(categories[column], levels, grouped)
         out = pd.DataFrame(columns, index=pd.RangeIndex(len(numbers)))
         out.columns = self.get_feature_names_out()
         return out
@@ -385,24 +386,17 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 MAX_NATIVE_CODES = 255
 
 
-class _CategoryCodes:
-    """Integer codes of one categorical column: frequent levels, then the infrequent one."""
+def _category_codes(values, levels, grouped):
+    """The codes of ``values`` among ``levels`` as a pandas Categorical.
 
-    def __init__(self, levels, has_infrequent):
-        self.levels = levels
-        self.has_infrequent = has_infrequent
-
-    def encode(self, values):
-        """The codes of ``values`` as a pandas Categorical; missing cells stay missing."""
-        codes = self.levels.get_indexer(pd.Index(values, dtype=object)).astype(np.float64)
-        unknown = (codes < 0) & pd.notna(values)
-        codes[codes < 0] = np.nan
-        if self.has_infrequent:
-            codes[unknown] = len(self.levels)
-        n_codes = len(self.levels) + self.has_infrequent
-        return pd.Categorical.from_codes(
-            np.where(np.isnan(codes), -1, codes).astype(np.int64), categories=range(n_codes)
-        )
+    Missing cells stay missing; a level not in ``levels`` gets the infrequent code
+    ``len(levels)`` when ``grouped``, and is missing otherwise.
+    """
+    codes = pd.Index(levels, dtype=object).get_indexer(pd.Index(values, dtype=object))
+    unknown = (codes < 0) & pd.notna(values)
+    if grouped:
+        codes[unknown] = len(levels)
+    return pd.Categorical.from_codes(codes, categories=range(len(levels) + grouped))
 
 
 def _name(column):

@@ -228,3 +228,45 @@ def test_memory_reuses_modality_fits_across_fusion_rules(classification_data, tm
         )
     assert _cached_results(tmp_path) == entries_after_first
     np.testing.assert_allclose(first.predict_proba(X), uncached["weighted"].predict_proba(X))
+
+
+# ------------------------------------------------ the default tabular model and rule
+
+
+def test_default_tabular_model_reads_category_codes(classification_data):
+    X, y = classification_data
+    model = LateFusionClassifier(random_state=0).fit(X, y)
+    encoder, booster = model.named_estimators_["tabular"]
+    assert encoder.encoding_ == "native"
+    assert booster.is_categorical_.any()
+    assert not booster.early_stopping  # 200 rows: too few to set a validation part aside
+
+
+def test_a_users_tabular_estimator_gets_the_one_hot_block(classification_data):
+    X, y = classification_data
+    model = LateFusionClassifier(estimators={"tabular": LogisticRegression()}).fit(X, y)
+    assert model.named_estimators_["tabular"][0].encoding_ == "one-hot"
+
+
+def test_default_tabular_model_stops_early_on_large_tables():
+    from mmsk.fusion._per_modality import EARLY_STOPPING_ROWS
+
+    X, y = make_multimodal_classification(
+        n_samples=EARLY_STOPPING_ROWS, n_text=0, random_state=0
+    )
+    model = LateFusionClassifier(fusion="mean", random_state=0).fit(X, y)
+    booster = model.named_estimators_["tabular"][-1]
+    assert booster.early_stopping and booster.n_iter_ <= booster.max_iter
+
+
+@pytest.mark.parametrize("n_classes, rule", [(2, "weighted"), (3, "stacking")])
+def test_auto_fusion_stacks_beyond_two_classes(n_classes, rule):
+    X, y = make_multimodal_classification(n_samples=150, n_classes=n_classes, random_state=0)
+    model = LateFusionClassifier(random_state=0).fit(X, y)
+    assert model.fusion == "auto" and model.fusion_ == rule
+    assert (model.weights_ is None) == (rule == "stacking")
+
+
+def test_auto_fusion_of_a_regressor_is_weighted(regression_data):
+    X, y = regression_data
+    assert LateFusionRegressor().fit(X, y).fusion_ == "weighted"

@@ -565,3 +565,66 @@ def test_tabular_encoder_invalid_parameters_raise(params, parameter):
     with pytest.raises(InvalidParameterError, match=f"'{parameter}' parameter of TabularEncoder"):
         TabularEncoder(**params).fit(_frame())
     assert issubclass(InvalidParameterError, ValueError)
+
+
+# ------------------------------------------------------------------ native encoding
+
+
+def test_native_encoding_gives_numbers_as_they_are_and_category_codes():
+    X = _frame()
+    encoder = TabularEncoder(min_frequency=3, encoding="native").fit(X)
+    out = encoder.transform(X)
+    assert encoder.encoding_ == "native"
+    assert list(out.columns) == _names(encoder) == ["age", "alcohol", "rating", "city"]
+    assert np.isnan(out["age"].iloc[1]) and out["alcohol"].iloc[0] == 13.0
+    assert isinstance(out["city"].dtype, pd.CategoricalDtype)
+    # Oslo (8 rows) is frequent; Rome (2) is infrequent; the missing city stays missing.
+    assert out["city"].iloc[[0, 1]].tolist() == [0, 1]
+    assert pd.isna(out["city"].iloc[4])
+    assert list(out["city"].cat.categories) == [0, 1]
+
+
+def test_native_encoding_maps_unseen_levels_to_the_infrequent_code_or_missing():
+    X = _frame()
+    unseen = X.assign(city=["Lima"] * len(X))
+    grouped = TabularEncoder(min_frequency=3, encoding="native").fit(X)
+    assert (grouped.transform(unseen)["city"] == 1).all()
+    exact = TabularEncoder(min_frequency=1, encoding="native").fit(X)
+    assert exact.transform(unseen)["city"].isna().all()
+
+
+def test_native_encoding_keeps_at_most_255_codes_per_column():
+    levels = [f"level{i}" for i in range(400)] * 3
+    X = pd.DataFrame({"code": levels})
+    encoder = TabularEncoder(min_frequency=1, max_categories=None, encoding="native").fit(X)
+    codes = encoder.transform(X)["code"]
+    assert len(codes.cat.categories) == 255
+    assert codes.notna().all() and codes.astype(int).max() == 254
+    small = TabularEncoder(min_frequency=1, max_categories=10, encoding="native").fit(X)
+    assert len(small.transform(X)["code"].cat.categories) == 10
+
+
+def test_native_codes_are_read_as_categories_by_gradient_boosting():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import make_pipeline
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"shop": rng.choice(list("abcdefgh"), 400), "x": rng.normal(size=400)})
+    y = X["shop"].isin(["b", "e", "h"]).astype(int)
+    model = make_pipeline(
+        TabularEncoder(encoding="native"), HistGradientBoostingClassifier(random_state=0)
+    ).fit(X, y)
+    assert model[-1].is_categorical_.tolist() == [False, True]
+    assert model.score(X, y) == 1.0
+
+
+def test_auto_encoding_is_one_hot_on_its_own():
+    X = _frame()
+    auto = TabularEncoder(encoding="auto").fit(X)
+    assert auto.encoding_ == "one-hot"
+    np.testing.assert_array_equal(auto.transform(X), TabularEncoder().fit_transform(X))
+
+
+def test_unknown_encoding_is_refused():
+    with pytest.raises(InvalidParameterError, match="'encoding' parameter"):
+        TabularEncoder(encoding="ordinal").fit(_frame())
