@@ -1847,6 +1847,53 @@ def _add_reading_options(command):
     )
 
 
+def _add_threads_option(command):
+    command.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help=(
+            "native threads per process for BLAS, OpenMP (gradient boosting) and torch "
+            "(default: 1; parallelism comes from --n-jobs processes where the command has "
+            "it: on a busy machine, threads of OpenMP that wait for each other can make a "
+            "fit many times slower)"
+        ),
+    )
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of at least 1, got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+@contextmanager
+def _native_threads(threads):
+    """Limit the native thread pools of this process (and of torch) to ``threads``."""
+    if threads is None:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    torch = sys.modules.get("torch")
+    previous = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(threads)
+    try:
+        with threadpool_limits(limits=threads):
+            yield
+    finally:
+        if torch is not None:
+            torch.set_num_threads(previous)
+
+
 def _add_column_options(command):
     command.add_argument(
         "--drop",
@@ -1903,6 +1950,7 @@ def _add_compare(commands):
     compare_command.add_argument("--target", help="target column (required with DATA)")
     _add_column_options(compare_command)
     _add_reading_options(compare_command)
+    _add_threads_option(compare_command)
     _add_task_options(compare_command)
     compare_command.add_argument(
         "--cv", type=_at_least_two, default=5, metavar="K", help="number of folds (default: 5)"
@@ -2017,6 +2065,7 @@ def _add_fit(commands):
     fit_command.add_argument("--target", required=True, help="target column")
     _add_column_options(fit_command)
     _add_reading_options(fit_command)
+    _add_threads_option(fit_command)
     _add_task_options(fit_command)
     fit_command.add_argument(
         "--fusion",
@@ -2081,6 +2130,7 @@ def _add_predict(commands):
         help="column of DATA copied into the output, first, to tell the rows apart",
     )
     _add_reading_options(predict_command)
+    _add_threads_option(predict_command)
     predict_command.add_argument(
         "--trust",
         action="append",
@@ -2143,6 +2193,7 @@ def _add_retrieve(commands):
         "--show", nargs="+", metavar="COLUMN", help="other columns to print with each match"
     )
     _add_reading_options(retrieve_command)
+    _add_threads_option(retrieve_command)
     retrieve_command.set_defaults(handler=run_retrieve)
 
 
@@ -2234,7 +2285,7 @@ def main(argv=None):
     try:
         args = parser.parse_args(argv)
         prefix = f"mmsk {args.command}"
-        with _one_line_warnings(prefix):
+        with _one_line_warnings(prefix), _native_threads(getattr(args, "threads", None)):
             return args.handler(args)
     except KeyboardInterrupt:
         return _fail(prefix, "interrupted", EXIT_INTERRUPTED, label=None)

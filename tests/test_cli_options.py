@@ -507,3 +507,33 @@ def test_retrieve_reads_a_tsv_and_its_queries(tmp_path, capsys):
     assert main([*argv, "--queries", str(queries), "--n-components", "2", "-k", "1"]) == 0
     out = capsys.readouterr().out
     assert out.count("similarity ") == 1
+
+
+# ------------------------------------------------------------------ native threads
+
+
+def test_threads_limit_the_native_pools_while_a_command_runs(data, tmp_path, monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    seen = []
+    real_compare = mmsk.cli.compare_models
+
+    def spying_compare(*args, **kwargs):
+        seen.append({pool["internal_api"]: pool["num_threads"] for pool in threadpool_info()})
+        return real_compare(*args, **kwargs)
+
+    monkeypatch.setattr(mmsk.cli, "compare_models", spying_compare)
+    # The test session runs with one thread per pool; the option must change that.
+    status = main(
+        ["compare", str(data), *COMPARE_FAST, "--threads", "2", "--output", str(tmp_path), "-q"]
+    )
+    assert status == 0
+    assert seen and all(count == 2 for count in seen[0].values())
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two"])
+def test_threads_must_be_a_positive_whole_number(data, value, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["compare", str(data), "--target", "y", "--threads", value])
+    assert stop.value.code == 2
+    assert "--threads" in capsys.readouterr().err
