@@ -8,6 +8,8 @@ keeps the best step, so on its own out-of-fold predictions it never scores below
 best member. Stacking fits a final estimator on the same predictions instead.
 """
 
+import inspect
+import textwrap
 from numbers import Integral
 
 import numpy as np
@@ -376,47 +378,47 @@ _SHARED_PARAMETERS = """    method : {{"greedy", "stacking"}}, default="greedy"
 class EnsembleSelectionClassifier(ClassifierMixin, _BaseEnsembleSelection):
     """Weighted ensemble of classifiers chosen by greedy selection on out-of-fold predictions.
 
-        Parameters
-        ----------
-        estimators : list of (str, estimator)
-            The members: fitted or unfitted classifiers with ``predict_proba`` (a member
-            without it votes with a one-hot row). Their parameters are reachable as
-            ``"{name}__{parameter}"``.
+    Parameters
+    ----------
+    estimators : list of (str, estimator)
+        The members: fitted or unfitted classifiers with ``predict_proba`` (a member
+        without it votes with a one-hot row). Their parameters are reachable as
+        ``"{name}__{parameter}"``.
     {shared}
-        classes_ : ndarray of shape (n_classes,)
-            The class labels.
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
 
-        See Also
-        --------
-        EnsembleSelectionRegressor : The same for continuous targets.
-        sklearn.ensemble.StackingClassifier : Stacking with a final estimator only.
+    See Also
+    --------
+    EnsembleSelectionRegressor : The same for continuous targets.
+    sklearn.ensemble.StackingClassifier : Stacking with a final estimator only.
 
-        Notes
-        -----
-        The members must see the same columns (for mmsk's fusion estimators: the whole
-        table). Selection maximises the score of the weighted mean of the members'
-        probabilities. :meth:`fit_from_predictions` selects on out-of-fold
-        probabilities computed elsewhere, such as those ``mmsk compare`` computes for its
-        leaderboard, so no second cross-validation is run.
+    Notes
+    -----
+    The members must see the same columns (for mmsk's fusion estimators: the whole
+    table). Selection maximises the score of the weighted mean of the members'
+    probabilities. :meth:`fit_from_predictions` selects on out-of-fold
+    probabilities computed elsewhere, such as those ``mmsk compare`` computes for its
+    leaderboard, so no second cross-validation is run.
 
-        References
-        ----------
-        R. Caruana, A. Niculescu-Mizil, G. Crew and A. Ksikes, "Ensemble selection from
-        libraries of models", ICML 2004.
+    References
+    ----------
+    R. Caruana, A. Niculescu-Mizil, G. Crew and A. Ksikes, "Ensemble selection from
+    libraries of models", ICML 2004.
 
-        Examples
-        --------
-        >>> from mmsk import EarlyFusionClassifier, LateFusionClassifier
-        >>> from mmsk.ensemble import EnsembleSelectionClassifier
-        >>> from mmsk.datasets import make_multimodal_classification
-        >>> X, y = make_multimodal_classification(n_samples=200, random_state=0)
-        >>> ensemble = EnsembleSelectionClassifier(
-        ...     [("early", EarlyFusionClassifier()), ("late", LateFusionClassifier())], cv=3
-        ... ).fit(X, y)
-        >>> round(sum(ensemble.weights_.values()), 6)
-        1.0
-        >>> ensemble.predict_proba(X[:2]).shape
-        (2, 2)
+    Examples
+    --------
+    >>> from mmsk import EarlyFusionClassifier, LateFusionClassifier
+    >>> from mmsk.ensemble import EnsembleSelectionClassifier
+    >>> from mmsk.datasets import make_multimodal_classification
+    >>> X, y = make_multimodal_classification(n_samples=200, random_state=0)
+    >>> ensemble = EnsembleSelectionClassifier(
+    ...     [("early", EarlyFusionClassifier()), ("late", LateFusionClassifier())], cv=3
+    ... ).fit(X, y)
+    >>> round(sum(ensemble.weights_.values()), 6)
+    1.0
+    >>> ensemble.predict_proba(X[:2]).shape
+    (2, 2)
     """
 
     _parameter_constraints = _ENSEMBLE_CONSTRAINTS
@@ -577,40 +579,40 @@ class EnsembleSelectionClassifier(ClassifierMixin, _BaseEnsembleSelection):
 class EnsembleSelectionRegressor(RegressorMixin, _BaseEnsembleSelection):
     """Weighted ensemble of regressors chosen by greedy selection on out-of-fold predictions.
 
-        Parameters
-        ----------
-        estimators : list of (str, estimator)
-            The members: fitted or unfitted regressors. Their parameters are reachable as
-            ``"{name}__{parameter}"``.
+    Parameters
+    ----------
+    estimators : list of (str, estimator)
+        The members: fitted or unfitted regressors. Their parameters are reachable as
+        ``"{name}__{parameter}"``.
     {shared}
 
-        See Also
-        --------
-        EnsembleSelectionClassifier : The same for class labels.
-        sklearn.ensemble.StackingRegressor : Stacking with a final estimator only.
+    See Also
+    --------
+    EnsembleSelectionClassifier : The same for class labels.
+    sklearn.ensemble.StackingRegressor : Stacking with a final estimator only.
 
-        Notes
-        -----
-        Selection maximises the score of the weighted mean of the members' predictions;
-        :meth:`fit_from_predictions` selects on out-of-fold predictions computed
-        elsewhere.
+    Notes
+    -----
+    Selection maximises the score of the weighted mean of the members' predictions;
+    :meth:`fit_from_predictions` selects on out-of-fold predictions computed
+    elsewhere.
 
-        References
-        ----------
-        R. Caruana, A. Niculescu-Mizil, G. Crew and A. Ksikes, "Ensemble selection from
-        libraries of models", ICML 2004.
+    References
+    ----------
+    R. Caruana, A. Niculescu-Mizil, G. Crew and A. Ksikes, "Ensemble selection from
+    libraries of models", ICML 2004.
 
-        Examples
-        --------
-        >>> from mmsk import EarlyFusionRegressor, LateFusionRegressor
-        >>> from mmsk.ensemble import EnsembleSelectionRegressor
-        >>> from mmsk.datasets import make_multimodal_regression
-        >>> X, y = make_multimodal_regression(n_samples=200, random_state=0)
-        >>> ensemble = EnsembleSelectionRegressor(
-        ...     [("early", EarlyFusionRegressor()), ("late", LateFusionRegressor())], cv=3
-        ... ).fit(X, y)
-        >>> ensemble.predict(X[:2]).shape
-        (2,)
+    Examples
+    --------
+    >>> from mmsk import EarlyFusionRegressor, LateFusionRegressor
+    >>> from mmsk.ensemble import EnsembleSelectionRegressor
+    >>> from mmsk.datasets import make_multimodal_regression
+    >>> X, y = make_multimodal_regression(n_samples=200, random_state=0)
+    >>> ensemble = EnsembleSelectionRegressor(
+    ...     [("early", EarlyFusionRegressor()), ("late", LateFusionRegressor())], cv=3
+    ... ).fit(X, y)
+    >>> ensemble.predict(X[:2]).shape
+    (2,)
     """
 
     _parameter_constraints = _ENSEMBLE_CONSTRAINTS
@@ -748,7 +750,10 @@ for _estimator in (EnsembleSelectionClassifier, EnsembleSelectionRegressor):
         else "``RidgeCV()``"
     )
     _scoring = "the log loss" if _estimator is EnsembleSelectionClassifier else "R²"
-    _estimator.__doc__ = _estimator.__doc__.replace(
+    # Both texts dedented first: Python 3.13 strips a docstring's indentation, 3.12 keeps it.
+    _estimator.__doc__ = inspect.cleandoc(_estimator.__doc__).replace(
         "{shared}",
-        _SHARED_PARAMETERS.format(outputs=_outputs, final=_final, default_scoring=_scoring),
+        textwrap.dedent(
+            _SHARED_PARAMETERS.format(outputs=_outputs, final=_final, default_scoring=_scoring)
+        ),
     )
