@@ -62,16 +62,21 @@ class _ModalityStack:
         return {name: float(weights.get(name, 1.0)) for name in names}
 
     def _stack(self, blocks, present):
+        """Weight the blocks and stack them, then the presence indicators, side by side.
+
+        ``blocks`` is emptied, so that each block can be freed as soon as it is stacked.
+        """
         names = [name for name, _, _ in self.transformers_]
         weighted = [
             _scale(block, self.modality_weights_[name]) for name, block in zip(names, blocks)
         ]
-        indicators = [
+        blocks.clear()
+        weighted += [
             present[name].astype(np.float64).reshape(-1, 1) for name in self.presence_indicators_
         ]
         if any(sparse.issparse(block) for block in weighted):
-            return sparse.hstack(weighted + indicators).tocsr()
-        return np.hstack(weighted + indicators).astype(np.float64, copy=False)
+            return _stack_csr(weighted)
+        return np.hstack(weighted).astype(np.float64, copy=False)
 
     @property
     def named_transformers_(self):
@@ -116,6 +121,96 @@ def _scale(block, weight):
         values *= weight
         return block
     return block * weight
+
+
+# Rows converted or copied in one step: bounds the temporaries of a step to a few MB.
+_ROWS_PER_STEP = 1 << 16
+
+
+def _stack_csr(blocks):
+    """Stack dense and sparse blocks side by side into one float64 CSR matrix.
+
+    Each dense block is converted to CSR on its own, a slice of rows at a time, and
+    released; then each CSR block is copied into the preallocated output and released.
+    So neither a dense copy of all the blocks nor a COO form of the whole stack ever
+    exists. ``blocks`` is emptied.
+
+    Parameters
+    ----------
+    blocks : list of {ndarray, sparse matrix}
+        Blocks with the same number of rows, in column order.
+
+    Returns
+    -------
+    stacked : csr_matrix or csr_array of shape (n_samples, total width)
+        In canonical format (sorted indices, no duplicates), as
+        ``sparse.hstack(blocks).tocsr()`` gives, but always float64. A ``csr_array``
+        when any block is a sparse array.
+    """
+    is_array = any(isinstance(block, sparse.sparray) for block in blocks)
+    for i in range(len(blocks)):
+        blocks[i] = _as_csr(blocks[i])
+    n_rows = blocks[0].shape[0]
+    n_columns = sum(block.shape[1] for block in blocks)
+    row_nnz = sum((np.diff(block.indptr) for block in blocks), np.zeros(n_rows, np.int64))
+    indptr = _indptr(row_nnz, n_rows, n_columns)
+    indices = np.empty(indptr[-1], dtype=indptr.dtype)
+    data = np.empty(indptr[-1], dtype=np.float64)
+    next_free = indptr[:-1].astype(np.int64)
+    offset = 0
+    while blocks:
+        offset += _copy_block(blocks.pop(0), offset, next_free, indices, data)
+    container = sparse.csr_array if is_array else sparse.csr_matrix
+    stacked = container((data, indices, indptr), shape=(n_rows, n_columns))
+    stacked.sum_duplicates()
+    return stacked
+
+
+def _as_csr(block):
+    """CSR form of a block; a dense block is converted a slice of rows at a time."""
+    if sparse.issparse(block):
+        return block.tocsr()
+    block = np.asarray(block)
+    steps = _row_steps(block.shape[0])
+    row_nnz = np.concatenate([np.count_nonzero(block[rows], axis=1) for rows in steps])
+    indptr = _indptr(row_nnz, *block.shape)
+    indices = np.empty(indptr[-1], dtype=indptr.dtype)
+    data = np.empty(indptr[-1], dtype=np.float64)
+    for rows in steps:
+        part = block[rows]
+        nonzero = part != 0
+        start, stop = indptr[rows.start], indptr[rows.stop]
+        indices[start:stop] = np.nonzero(nonzero)[1]
+        data[start:stop] = part[nonzero]
+    return sparse.csr_array((data, indices, indptr), shape=block.shape)
+
+
+def _copy_block(block, offset, next_free, indices, data):
+    """Copy a CSR block's entries after those already in each output row; its width."""
+    for rows in _row_steps(block.shape[0]):
+        first, last = block.indptr[rows.start], block.indptr[rows.stop]
+        row_nnz = np.diff(block.indptr[rows.start : rows.stop + 1])
+        shift = next_free[rows] - block.indptr[rows.start : rows.stop]
+        target = np.repeat(shift, row_nnz) + np.arange(first, last)
+        indices[target] = block.indices[first:last].astype(indices.dtype) + offset
+        data[target] = block.data[first:last]
+        next_free[rows] += row_nnz
+    return block.shape[1]
+
+
+def _row_steps(n_rows):
+    starts = range(0, max(n_rows, 1), _ROWS_PER_STEP)
+    return [slice(start, min(start + _ROWS_PER_STEP, n_rows)) for start in starts]
+
+
+def _indptr(row_nnz, n_rows, n_columns):
+    """Row pointers of a CSR matrix, in the smallest index type scipy would choose."""
+    nnz = int(np.sum(row_nnz))
+    largest = max(nnz, n_rows, n_columns)
+    dtype = np.int32 if largest <= np.iinfo(np.int32).max else np.int64
+    indptr = np.zeros(n_rows + 1, dtype=dtype)
+    np.cumsum(row_nnz, out=indptr[1:])
+    return indptr
 
 
 _STACK_CONSTRAINTS = {

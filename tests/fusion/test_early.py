@@ -4,12 +4,20 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import sparse
+from sklearn.base import clone
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.neighbors import KNeighborsClassifier
 
-from mmsk import EarlyFusionClassifier, EarlyFusionRegressor, ModalityUnion
+from mmsk import (
+    EarlyFusionClassifier,
+    EarlyFusionRegressor,
+    ModalityUnion,
+    TabularEncoder,
+    TextVectorizer,
+)
+from mmsk.fusion import _early
 
 
 def test_union_keeps_text_sparse_and_names_features(classification_data):
@@ -73,6 +81,97 @@ def test_presence_indicator_only_for_modalities_missing_at_fit(classification_da
     features = union.transform(X_missing).toarray()
     text_present = X_missing["text_0"].notna().to_numpy()
     np.testing.assert_array_equal(features[:, -1], text_present.astype(float))
+
+
+def _reference_stack(union, X, *, fitting):
+    """The union's output rebuilt from its fitted parts with plain hstack.
+
+    TF-IDF's ``fit_transform`` and ``transform`` differ in the last bit, so the
+    reference of ``fit_transform`` refits a clone of each transformer.
+    """
+    blocks = []
+    for name, transformer, columns in union.transformers_:
+        part = X[columns]
+        if isinstance(transformer, str):
+            block = part.to_numpy(dtype=float)
+        else:
+            block = (
+                clone(transformer).fit_transform(part) if fitting else transformer.transform(part)
+            )
+        blocks.append(block * union.modality_weights_[name])
+    for name in union.presence_indicators_:
+        present = X[union.modality_columns_[name]].notna().any(axis=1)
+        blocks.append(present.to_numpy(dtype=float).reshape(-1, 1))
+    if any(sparse.issparse(block) for block in blocks):
+        return sparse.hstack(blocks).tocsr()
+    return np.hstack(blocks)
+
+
+@pytest.mark.parametrize("fitting", [True, False], ids=["fit_transform", "transform"])
+@pytest.mark.parametrize("with_text", [True, False], ids=["dense-and-sparse", "all-dense"])
+def test_stack_equals_hstack_of_weighted_blocks(missing_data, monkeypatch, with_text, fitting):
+    monkeypatch.setattr(_early, "_ROWS_PER_STEP", 7)
+    X, _ = missing_data
+    modalities = [("tabular", TabularEncoder(), ["num_0", "num_1", "cat_0", "cat_1"])]
+    if with_text:
+        modalities.append(("text", TextVectorizer(), ["text_0"]))
+    modalities.append(("extra", "passthrough", ["num_2", "num_3"]))
+    weights = {"tabular": 0.5, "text": 2.0, "extra": 3.0} if with_text else {"extra": 3.0}
+    union = ModalityUnion(modalities, modality_weights=weights)
+    stacked = union.fit_transform(X) if fitting else union.fit(X).transform(X)
+    assert union.presence_indicators_
+    expected = _reference_stack(union, X, fitting=fitting)
+    assert stacked.dtype == np.float64
+    assert sparse.issparse(stacked) == with_text
+    if not with_text:
+        np.testing.assert_array_equal(stacked, expected)
+        return
+    assert stacked.format == "csr" and stacked.has_canonical_format
+    assert stacked.shape == expected.shape
+    np.testing.assert_array_equal(stacked.indptr, expected.indptr)
+    np.testing.assert_array_equal(stacked.indices, expected.indices)
+    np.testing.assert_array_equal(stacked.data, expected.data)
+
+
+def _odd_blocks(n_rows):
+    rng = np.random.default_rng(0)
+    dense = rng.standard_normal((n_rows, 5))
+    dense[rng.random(dense.shape) < 0.5] = 0.0
+    dense[0, :2] = [np.nan, -0.0]
+    unsorted = sparse.random(n_rows, 6, density=0.4, format="csr", random_state=1)
+    for row in range(n_rows):
+        entries = slice(unsorted.indptr[row], unsorted.indptr[row + 1])
+        unsorted.indices[entries] = unsorted.indices[entries][::-1].copy()
+        unsorted.data[entries] = unsorted.data[entries][::-1].copy()
+    unsorted.has_sorted_indices = False
+    unsorted.data[:2] = 0.0
+    duplicates = sparse.coo_matrix((np.ones(4), ([0, 0, 1, 2], [1, 1, 3, 0])), shape=(n_rows, 4))
+    csc = sparse.random(n_rows, 3, density=0.5, format="csc", random_state=2, dtype=np.float32)
+    indicator = (rng.random((n_rows, 1)) < 0.7).astype(np.float64)
+    return [dense, unsorted, duplicates, dense.astype(np.float32), csc, indicator]
+
+
+@pytest.mark.parametrize("rows_per_step", [1 << 16, 4])
+@pytest.mark.parametrize("as_array", [False, True], ids=["spmatrix", "sparray"])
+def test_stack_csr_matches_scipy_for_any_block_format(monkeypatch, rows_per_step, as_array):
+    monkeypatch.setattr(_early, "_ROWS_PER_STEP", rows_per_step)
+    blocks = _odd_blocks(11)
+    if as_array:
+        blocks[1] = sparse.csr_array(blocks[1])
+    expected = sparse.hstack([block.copy() for block in blocks]).tocsr()
+    stacked = _early._stack_csr(blocks)
+    assert blocks == []
+    assert type(stacked) is type(expected)
+    assert stacked.dtype == np.float64 and stacked.has_canonical_format
+    assert stacked.shape == expected.shape
+    np.testing.assert_array_equal(stacked.indptr, expected.indptr)
+    np.testing.assert_array_equal(stacked.indices, expected.indices)
+    np.testing.assert_array_equal(stacked.data, expected.data)
+
+
+def test_stack_csr_keeps_rows_of_an_empty_table():
+    stacked = _early._stack_csr([np.zeros((0, 3)), sparse.csr_matrix((0, 2))])
+    assert stacked.shape == (0, 5) and stacked.nnz == 0
 
 
 def test_classifier_learns_and_decodes_string_labels(multiclass_data):
@@ -164,10 +263,10 @@ def test_plain_numeric_arrays_work():
 def test_memory_reuses_modality_transforms(classification_data, tmp_path):
     X, y = classification_data
     first = EarlyFusionClassifier(memory=tmp_path).fit(X, y)
-    n_entries = len(list(tmp_path.rglob("output.pkl")))
+    n_entries = len(list(tmp_path.glob("*.pkl")))
     assert n_entries == 2
     second = EarlyFusionClassifier(memory=str(tmp_path), modality_weights=None).fit(X, y)
-    assert len(list(tmp_path.rglob("output.pkl"))) == n_entries
+    assert len(list(tmp_path.glob("*.pkl"))) == n_entries
     plain = EarlyFusionClassifier(modality_weights=None).fit(X, y)
     np.testing.assert_allclose(second.predict_proba(X), plain.predict_proba(X))
     assert first.modality_weights_ != second.modality_weights_
