@@ -7,6 +7,7 @@ Models are loaded from local files only: mmsk never downloads a model.
 
 import os
 import threading
+import warnings
 from collections import OrderedDict
 from contextlib import contextmanager
 from numbers import Integral
@@ -34,7 +35,10 @@ CACHE_MAX_TEXTS = 50_000
 #: With ``show_progress="auto"``, a progress bar appears above this many texts to encode.
 PROGRESS_MIN_TEXTS = 5_000
 
-_MAX_LOADED_MODELS = 2
+#: The number formats the ``precision`` parameter accepts.
+PRECISIONS = ("float32", "bfloat16", "int8")
+
+_MAX_LOADED_MODELS = 4
 _INSTALL_HINT = 'Install the text extra: pip install "mmsk[text]".'
 
 
@@ -70,14 +74,30 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
         Keep the embeddings of the texts seen in memory, so that refitting clones
         (in cross-validation or a grid search) does not encode the same strings
         again. The cache belongs to the process and is shared by every
-        ``SentenceEmbedder`` using the same model; it holds at most 50,000 texts per
-        model, about 1.6 KB per text for a 384-dimensional model plus the text itself
-        (around 100 MB when full). :meth:`clear_cache` empties it.
+        ``SentenceEmbedder`` using the same model, ``precision`` and
+        ``max_seq_length``; it holds at most 50,000 texts per model and setting, about
+        1.6 KB per text for a 384-dimensional model plus the text itself (around
+        100 MB when full). :meth:`clear_cache` empties it.
     missing : {"zeros", "encode"}, default="zeros"
         What a missing text (NaN, None, or a string that is empty or only whitespace)
         becomes: ``"zeros"`` gives a zero vector, which a linear model reads as "no
         information"; ``"encode"`` encodes the text as it is, the empty string for
         NaN and None.
+    max_seq_length : int or None, default=None
+        Most word pieces of one text the model reads; longer texts are cut at the
+        end. None keeps the model's own limit (256 for all-MiniLM-L6-v2). A lower
+        limit makes long texts faster to encode (see Notes) and changes their
+        embeddings; it cannot exceed the number of positions the model knows (512
+        for all-MiniLM-L6-v2).
+    precision : {"float32", "bfloat16", "int8"}, default="float32"
+        The number format the model computes in; the output is float64 whichever is
+        chosen. ``"bfloat16"`` runs the whole model in bfloat16: about twice as fast
+        on CPUs with native bfloat16 instructions (AVX512-BF16 or AMX) and on GPUs,
+        but slower on CPUs without them. ``"int8"`` replaces the weights of the
+        model's linear layers by 8-bit integers (dynamic quantisation, one scale per
+        output channel, activations quantised on the fly); it runs on the CPU only,
+        so ``device="auto"`` then means the CPU. Both change the embeddings slightly
+        (see Notes); ``"float32"`` gives the model's exact output.
 
     Attributes
     ----------
@@ -97,16 +117,33 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
 
     Notes
     -----
-    The output is float64. The model computes in float32, and the cache stores
-    float32 to halve its memory, but scikit-learn's linear models, scalers and
+    The output is float64. The model computes in float32 by default, and the cache
+    stores float32 to halve its memory, but scikit-learn's linear models, scalers and
     estimator checks expect float64, and the other modality transformers return
     float64, so stacking blocks costs no conversion later.
 
     The model is not part of the estimator's state: it is loaded, once per process,
-    model and device (at most two are kept), when first needed. Cloning and
-    pickling therefore copy no weights, and an unpickled embedder loads its model
-    again on first use. Only texts not yet in the cache are encoded, each distinct
-    text once, even when it appears in several rows or columns.
+    model, device, precision and max_seq_length (at most four are kept), when first
+    needed. Cloning and pickling therefore copy no weights, and an unpickled embedder
+    loads (and, for ``precision="int8"``, quantises) its model again on first use.
+    Only texts not yet in the cache are encoded, each distinct text once, even when it
+    appears in several rows or columns; every precision and max_seq_length has a cache
+    of its own. Encoding runs at the speed of ``SentenceTransformer.encode`` itself,
+    which already sorts the texts by length so that a batch holds texts of similar
+    length.
+
+    Faster encoding on the CPU is opt-in, since each setting changes the embeddings.
+    Measured on 2,000 airline tweets and clothing reviews with all-MiniLM-L6-v2 (one
+    thread, AVX512-BF16 CPU, ``benchmarks/embedding_speed.py``), and by the test score
+    of a logistic regression on the embeddings of 1,500 training rows:
+    ``precision="bfloat16"`` encodes 1.7-2.0 times as fast, embeddings at cosine
+    0.9999 of float32, scores unchanged (accuracy +0.002 on airline sentiment, ROC
+    AUC -0.0005 on clothing recommendation); ``precision="int8"`` 2.4-2.5 times as
+    fast, cosine 0.97 on average (0.91 at worst), scores -0.010 and -0.011;
+    ``max_seq_length=64`` 1.2-1.5 times as fast on these texts (29% of them are
+    longer), which costs the long reviews most (+0.001 and -0.024). The speed-ups
+    grow with the length of the texts for ``max_seq_length``, and need native
+    bfloat16 instructions for ``"bfloat16"``.
 
     Examples
     --------
@@ -133,6 +170,8 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
         "show_progress": ["boolean", StrOptions({"auto"})],
         "cache": ["boolean"],
         "missing": [StrOptions({"zeros", "encode"})],
+        "max_seq_length": [Interval(Integral, 1, None, closed="left"), None],
+        "precision": [StrOptions(set(PRECISIONS))],
     }
 
     def __init__(
@@ -145,6 +184,8 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
         show_progress="auto",
         cache=True,
         missing="zeros",
+        max_seq_length=None,
+        precision="float32",
     ):
         self.model = model
         self.batch_size = batch_size
@@ -153,6 +194,8 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
         self.show_progress = show_progress
         self.cache = cache
         self.missing = missing
+        self.max_seq_length = max_seq_length
+        self.precision = precision
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -172,8 +215,8 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
         """
         _check_device_name(self.device)
         frame = check_frame(self, X, reset=True)
-        self.device_ = resolve_device(self.device)
-        model = load_model(self.model, self.device_)
+        self.device_ = self._resolve_device()
+        model = self._load_model()
         self.embedding_dim_ = _embedding_dim(model)
         self._columns = list(frame.columns)
         return self
@@ -225,13 +268,44 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
     def clear_cache(self):
         """Forget the cached embeddings of this embedder's model, for every embedder.
 
+        The caches of every ``precision`` and ``max_seq_length`` of the model are
+        emptied.
+
         Returns
         -------
         self : SentenceEmbedder
             The embedder.
         """
-        shared_cache(_model_location(self.model)).clear()
+        clear_caches(_model_location(self.model))
         return self
+
+    def _resolve_device(self):
+        """The device to run on: the CPU for int8, which has no GPU kernels."""
+        if self.precision != "int8":
+            return resolve_device(self.device)
+        device = resolve_device("cpu" if self.device == "auto" else self.device)
+        if device != "cpu":
+            raise ValueError(
+                f"The 'precision' parameter of SentenceEmbedder is 'int8', which runs on "
+                f"the CPU only, but device={self.device!r}. Use device='cpu' (or 'auto'), "
+                "or precision='bfloat16' to speed up the model on a GPU."
+            )
+        return device
+
+    def _load_model(self):
+        return load_model(
+            self.model,
+            self._resolve_device(),
+            precision=self.precision,
+            max_seq_length=self.max_seq_length,
+        )
+
+    def _cache(self):
+        """The process-wide cache of this model and setting, or None without caching."""
+        if not self.cache:
+            return None
+        location = _model_location(self.model)
+        return shared_cache(location, self.precision, self.max_seq_length)
 
     def _factorize(self, texts):
         """Codes of each text among the distinct texts; -1 for a missing text."""
@@ -249,7 +323,7 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
 
     def _embed(self, texts):
         """float32 embeddings of distinct texts, encoding only those not cached."""
-        cache = shared_cache(_model_location(self.model)) if self.cache else None
+        cache = self._cache()
         found = cache.lookup(texts) if cache is not None else {}
         new_texts = [text for text in texts if text not in found]
         if new_texts:
@@ -262,7 +336,7 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
         return np.stack([found[text] for text in texts])
 
     def _encode(self, texts):
-        model = load_model(self.model, resolve_device(self.device))
+        model = self._load_model()
         show_progress = self.show_progress
         if show_progress == "auto":
             show_progress = len(texts) > PROGRESS_MIN_TEXTS
@@ -343,29 +417,52 @@ _MODELS = OrderedDict()
 _REGISTRY_LOCK = threading.RLock()
 
 
-def shared_cache(location):
-    """The process-wide embedding cache of the model found at ``location``.
+def shared_cache(location, precision="float32", max_seq_length=None):
+    """The process-wide embedding cache of one model and setting.
+
+    Each setting that changes the embeddings (``precision``, ``max_seq_length``) has
+    a cache of its own, so that an int8 or truncated embedding is never served for a
+    float32 or full-length request.
 
     Parameters
     ----------
     location : str
         A resolved model location, as returned by ``_model_location``.
+    precision : {"float32", "bfloat16", "int8"}, default="float32"
+        The number format the model computes in.
+    max_seq_length : int or None, default=None
+        The token limit, None for the model's own.
 
     Returns
     -------
     cache : EmbeddingCache
     """
+    key = (location, precision, max_seq_length)
     with _REGISTRY_LOCK:
-        if location not in _CACHES:
-            _CACHES[location] = EmbeddingCache(CACHE_MAX_TEXTS)
-        return _CACHES[location]
+        if key not in _CACHES:
+            _CACHES[key] = EmbeddingCache(CACHE_MAX_TEXTS)
+        return _CACHES[key]
+
+
+def clear_caches(location):
+    """Empty the caches of every setting of the model found at ``location``.
+
+    Parameters
+    ----------
+    location : str
+        A resolved model location, as returned by ``_model_location``.
+    """
+    with _REGISTRY_LOCK:
+        for key, cache in _CACHES.items():
+            if key[0] == location:
+                cache.clear()
 
 
 # ------------------------------------------------------------------ model loading
 
 
-def load_model(model, device):
-    """Load a sentence-transformers model from local files, once per process.
+def load_model(model, device, *, precision="float32", max_seq_length=None):
+    """Load a sentence-transformers model from local files, once per process and setting.
 
     Parameters
     ----------
@@ -374,17 +471,24 @@ def load_model(model, device):
         Hugging Face cache.
     device : str
         A resolved device such as ``"cpu"`` or ``"cuda:0"``.
+    precision : {"float32", "bfloat16", "int8"}, default="float32"
+        The number format to compute in; ``"int8"`` needs ``device="cpu"``.
+    max_seq_length : int or None, default=None
+        Most tokens read per text; None keeps the model's own limit.
 
     Returns
     -------
     model : sentence_transformers.SentenceTransformer
     """
-    key = (_model_location(model), device)
+    key = (_model_location(model), device, precision, max_seq_length)
     with _REGISTRY_LOCK:
         if key in _MODELS:
             _MODELS.move_to_end(key)
             return _MODELS[key]
         loaded = _load_offline(model, key[0], device)
+        if max_seq_length is not None:
+            _set_max_seq_length(loaded, max_seq_length, model)
+        loaded = _convert_precision(loaded, precision)
         _MODELS[key] = loaded
         while len(_MODELS) > _MAX_LOADED_MODELS:
             _MODELS.popitem(last=False)
@@ -398,6 +502,61 @@ def _load_offline(model, location, device):
             return sentence_transformer(location, device=device, local_files_only=True)
     except (OSError, ValueError) as error:
         raise ValueError(_load_error_message(model, location, error)) from error
+
+
+def _set_max_seq_length(loaded, max_seq_length, model):
+    """Set the token limit, checking that the model has that many positions."""
+    positions = _position_count(loaded)
+    if positions is not None and max_seq_length > positions:
+        raise ValueError(
+            f"The 'max_seq_length' parameter of SentenceEmbedder is {max_seq_length}, but "
+            f"the model {model!r} reads at most {positions} tokens. Pass an int of at most "
+            f"{positions}, or None for the model's own limit ({loaded.max_seq_length})."
+        )
+    loaded.max_seq_length = max_seq_length
+
+
+def _position_count(loaded):
+    """The number of token positions of the model's transformer, None when unknown."""
+    try:
+        config = loaded[0].auto_model.config
+    except (AttributeError, IndexError, KeyError, TypeError):
+        return None
+    positions = getattr(config, "max_position_embeddings", None)
+    return positions if isinstance(positions, Integral) else None
+
+
+def _convert_precision(loaded, precision):
+    if precision == "bfloat16":
+        import torch
+
+        return loaded.to(torch.bfloat16)
+    if precision == "int8":
+        return _quantize_linear_layers(loaded)
+    return loaded
+
+
+def _quantize_linear_layers(loaded):
+    """Dynamic int8 quantisation of every ``torch.nn.Linear``, one scale per output channel.
+
+    ``torch.ao.quantization`` announces its move to the torchao package with a
+    DeprecationWarning on every call; it still works, so the notices are hidden.
+    """
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*torch\.ao\.quantization is deprecated")
+        warnings.filterwarnings("ignore", message=r".*torch\.quantize_per_(tensor|channel)")
+        try:
+            from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+        except ImportError as error:
+            raise ImportError(
+                "SentenceEmbedder(precision='int8') needs torch.ao.quantization."
+                f"quantize_dynamic, which torch {torch.__version__} does not have. Use "
+                "precision='bfloat16' or 'float32'."
+            ) from error
+        layers = {torch.nn.Linear: per_channel_dynamic_qconfig}
+        return quantize_dynamic(loaded, layers, inplace=True)
 
 
 def _load_error_message(model, location, error):

@@ -366,11 +366,26 @@ def test_sentence_embedder_unavailable_cuda_fails_clearly():
 
 @pytest.mark.parametrize(
     "params",
-    [{"batch_size": 0}, {"missing": "drop"}, {"show_progress": "yes"}, {"model": 3}],
+    [
+        {"batch_size": 0},
+        {"missing": "drop"},
+        {"show_progress": "yes"},
+        {"model": 3},
+        {"max_seq_length": 0},
+        {"max_seq_length": "64"},
+        {"max_seq_length": 64.0},
+        {"precision": "float16"},
+        {"precision": None},
+    ],
 )
 def test_sentence_embedder_validates_parameters(params):
     with pytest.raises(InvalidParameterError, match=f"'{next(iter(params))}' parameter"):
         SentenceEmbedder(**params).fit(_reviews())
+
+
+def test_sentence_embedder_max_seq_length_beyond_model_positions():
+    with pytest.raises(ValueError, match="'max_seq_length' parameter of SentenceEmbedder is 600"):
+        SentenceEmbedder(device="cpu", max_seq_length=600).fit(_reviews())
 
 
 def test_sentence_embedder_transform_before_fit():
@@ -450,3 +465,106 @@ def test_sentence_embedder_nested_parameters_route(multimodal):
     assert model.get_params()["text__missing"] == "encode"
     model.fit(X, y)
     assert model.named_transformers_["text"].missing == "encode"
+
+
+# ----------------------------------------------------------------- fast paths
+
+
+def _row_cosines(a, b):
+    present = np.linalg.norm(a, axis=1) > 0
+    a, b = a[present], b[present]
+    return np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+
+
+def test_sentence_embedder_defaults_are_float32_at_the_model_length(fitted, bundled_path):
+    assert fitted.precision == "float32"
+    assert fitted.max_seq_length is None
+    plain = _embedding._import_sentence_transformer()(str(bundled_path), device="cpu")
+    texts = _reviews()["review"].iloc[:5].tolist()
+    expected = plain.encode(texts, batch_size=64, normalize_embeddings=True)
+    np.testing.assert_allclose(fitted.transform(_reviews())[:5, DIM:], expected, atol=1e-6)
+    model = _embedding.load_model("all-MiniLM-L6-v2", "cpu")
+    assert model.max_seq_length == plain.max_seq_length == 256
+
+
+@pytest.mark.parametrize(
+    "params", [{"precision": "int8"}, {"precision": "bfloat16"}, {"max_seq_length": 16}]
+)
+def test_sentence_embedder_fast_paths_are_close_to_float32(fitted, params):
+    embedder = SentenceEmbedder(device="cpu", **params).fit(_reviews())
+    embedding = embedder.transform(_reviews())
+    reference = fitted.transform(_reviews())
+    assert embedding.shape == reference.shape == (6, 2 * DIM)
+    assert embedding.dtype == np.float64
+    blocks, reference_blocks = embedding.reshape(12, DIM), reference.reshape(12, DIM)
+    present = np.linalg.norm(reference_blocks, axis=1) > 0
+    np.testing.assert_array_equal(np.linalg.norm(blocks, axis=1) > 0, present)
+    np.testing.assert_allclose(np.linalg.norm(blocks[present], axis=1), 1.0, atol=1e-12)
+    assert _row_cosines(blocks, reference_blocks).min() > 0.9
+
+
+def _title_block(embedder, text):
+    X = pd.DataFrame({"title": [text], "review": [""]})
+    return embedder.transform(X)[0, :DIM]
+
+
+def test_sentence_embedder_max_seq_length_truncates_tokens(fitted):
+    X = pd.DataFrame({"t": ["lovely dress for summer evenings"]})
+    short = SentenceEmbedder(device="cpu", max_seq_length=4).fit(X).transform(X)[0]
+    # Four tokens are [CLS] lovely dress [SEP]: the embedding of the first two words.
+    np.testing.assert_allclose(short, _title_block(fitted, "lovely dress"), atol=1e-6)
+    assert not np.allclose(short, _title_block(fitted, X["t"][0]), atol=1e-3)
+
+
+def test_sentence_embedder_int8_quantises_the_linear_layers():
+    torch = pytest.importorskip("torch")
+    model = _embedding.load_model("all-MiniLM-L6-v2", "cpu", precision="int8")
+    assert model is not _embedding.load_model("all-MiniLM-L6-v2", "cpu")
+    assert model is _embedding.load_model("all-MiniLM-L6-v2", "cpu", precision="int8")
+    modules = [type(module) for module in model.modules()]
+    assert torch.nn.Linear not in modules
+    dynamic = [kind for kind in modules if kind.__module__.startswith("torch.ao.nn.quantized.dyn")]
+    assert len(dynamic) >= 6 * 6, "six linear layers in each of the six transformer layers"
+
+
+def test_sentence_embedder_cache_keeps_settings_apart(encoded):
+    X = pd.DataFrame({"t": ["setting probe one", "setting probe two"]})
+    default = SentenceEmbedder(device="cpu").fit(X)
+    default.clear_cache()
+    first = default.transform(X)
+    settings = [{"precision": "int8"}, {"precision": "bfloat16"}, {"max_seq_length": 3}]
+    others = [SentenceEmbedder(device="cpu", **params).fit(X) for params in settings]
+    outputs = [other.transform(X) for other in others]
+    assert len(_encoded_texts(encoded)) == 2 * (1 + len(settings))
+    for output in outputs:
+        assert not np.array_equal(output, first)
+
+    np.testing.assert_array_equal(default.transform(X), first)
+    for other, output in zip(others, outputs):
+        np.testing.assert_array_equal(other.transform(X), output)
+    assert len(_encoded_texts(encoded)) == 2 * (1 + len(settings))
+
+    default.clear_cache()
+    others[0].transform(X)
+    assert len(_encoded_texts(encoded)) == 2 * (2 + len(settings))
+
+
+def test_sentence_embedder_int8_uses_the_cpu_when_auto(monkeypatch):
+    def gpu_machine(device, owner, extra):
+        return "cuda" if device == "auto" else device
+
+    monkeypatch.setattr(_embedding, "_resolve_torch_device", gpu_machine)
+    assert SentenceEmbedder(precision="int8").fit(_reviews()).device_ == "cpu"
+    with pytest.raises(ValueError, match="'precision' parameter .* 'int8', which runs on the CPU"):
+        SentenceEmbedder(precision="int8", device="cuda").fit(_reviews())
+
+
+def test_sentence_embedder_int8_pickles_without_weights(monkeypatch):
+    embedder = SentenceEmbedder(device="cpu", precision="int8", cache=False).fit(_reviews())
+    expected = embedder.transform(_reviews())
+    data = pickle.dumps(embedder)
+    assert len(data) < 10_000, "the pickled embedder must not carry model weights"
+    monkeypatch.setattr(_embedding, "_MODELS", type(_embedding._MODELS)())
+    restored = pickle.loads(data)
+    assert restored.precision == "int8"
+    np.testing.assert_array_equal(restored.transform(_reviews()), expected)
