@@ -2,15 +2,22 @@
 
 import pickle
 import warnings
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from unittest import mock
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import sparse
 from sklearn.exceptions import NotFittedError
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.utils._param_validation import InvalidParameterError
 
 from mmsk import TextVectorizer
+from mmsk.modality import _text
 
 
 def _reviews():
@@ -406,3 +413,357 @@ def test_text_vectorizer_char_analyzer_fits_without_warnings(analyzer):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         TextVectorizer(analyzer=analyzer).fit(_reviews())
+
+
+# ------------------------------------------- the memo of analysed documents (fast path)
+#
+# Fitting and transforming go through a per-process memo of analysed documents; the
+# results must be identical, bit for bit, to scikit-learn's plain TfidfVectorizer, which
+# mmsk runs when _text._MEMOISE is False.
+
+_WORDS = [
+    "fit", "Fit", "FIT", "size", "small", "the", "and", "is", "café", "naïve", "Straße",
+    "東京", "😀", "soft", "fabric", "runs", "x", "ab", "ÆØÅ", "don't", "4.5",
+]  # fmt: skip
+
+
+def _corpus(n_documents, seed, words=_WORDS):
+    rng = np.random.default_rng(seed)
+    return [" ".join(rng.choice(words, size=rng.integers(0, 9))) for _ in range(n_documents)]
+
+
+def _frame(n_rows, seed):
+    """Two text columns with missing, blank, repeated and non-ASCII texts."""
+    frame = pd.DataFrame(
+        {"review": _corpus(n_rows, seed), "title": _corpus(n_rows, seed + 1)}, dtype=object
+    )
+    frame.loc[1, "review"] = None
+    frame.loc[2, "review"] = np.nan
+    frame.loc[3, "title"] = "   "
+    frame.loc[4, "title"] = frame.loc[5, "title"]
+    return frame
+
+
+def _plain_path():
+    return mock.patch.object(_text, "_MEMOISE", False)
+
+
+@pytest.fixture
+def fresh_memo():
+    _text._clear_memos()
+    yield
+    _text._clear_memos()
+
+
+@pytest.fixture
+def analysed(monkeypatch):
+    """How many documents scikit-learn's analyzers analysed, by analyzer."""
+    calls = Counter()
+    build_analyzer = TfidfVectorizer.build_analyzer
+
+    def counting_build_analyzer(vectorizer):
+        analyze = build_analyzer(vectorizer)
+
+        def counting_analyze(document):
+            calls[vectorizer.analyzer] += 1
+            return analyze(document)
+
+        return counting_analyze
+
+    monkeypatch.setattr(TfidfVectorizer, "build_analyzer", counting_build_analyzer)
+    return calls
+
+
+def _assert_same_csr(actual, expected):
+    """Equal as stored: container, dtypes, and data, indices, indptr in the same order."""
+    assert type(actual) is type(expected)
+    assert actual.shape == expected.shape
+    for name in ("data", "indices", "indptr"):
+        assert getattr(actual, name).dtype == getattr(expected, name).dtype, name
+        np.testing.assert_array_equal(getattr(actual, name), getattr(expected, name), name)
+
+
+def _assert_same_vectorizer(actual, expected):
+    assert list(actual.vocabulary_.items()) == list(expected.vocabulary_.items())
+    assert [type(i) for i in actual.vocabulary_.values()] == [
+        type(i) for i in expected.vocabulary_.values()
+    ]
+    assert actual.idf_.dtype == expected.idf_.dtype
+    np.testing.assert_array_equal(actual.idf_, expected.idf_)
+    assert actual._tfidf.n_features_in_ == expected._tfidf.n_features_in_
+    assert actual.fixed_vocabulary_ == expected.fixed_vocabulary_
+    np.testing.assert_array_equal(actual.get_feature_names_out(), expected.get_feature_names_out())
+    assert list(vars(actual)) == list(vars(expected))
+
+
+def _tfidf(analyzer, **params):
+    word = analyzer == "word"
+    if not word:
+        params.pop("stop_words", None)
+    return TfidfVectorizer(
+        analyzer=analyzer,
+        ngram_range=params.pop("ngram_range", (1, 2) if word else (2, 5)),
+        token_pattern=r"(?u)\b\w+\b" if word else None,
+        sublinear_tf=True,
+        dtype=np.float64,
+        **params,
+    )
+
+
+_CASES = {
+    "defaults": {},
+    "no-max-features": {"max_features": None},
+    "max-features-ties": {"max_features": 3},
+    "min-df-int": {"min_df": 2},
+    "min-df-float": {"min_df": 0.15},
+    "max-df-int": {"max_df": 6},
+    "max-df-float": {"max_df": 0.4, "max_features": 20},
+    "stop-words": {"stop_words": "english"},
+    "stop-word-list": {"stop_words": ["the", "and", "fit"]},
+    "case-kept": {"lowercase": False, "max_features": 10},
+}
+
+
+@pytest.mark.parametrize("analyzer", ["word", "char_wb", "word+char"])
+@pytest.mark.parametrize("params", _CASES.values(), ids=_CASES.keys())
+def test_text_vectorizer_memo_matches_plain_tfidf(fresh_memo, analyzer, params):
+    X, X_other = _frame(40, seed=0), _frame(15, seed=7)
+    X_other.loc[0, "review"] = "zebra xylophone café unseen-gram"
+    memoised = TextVectorizer(analyzer=analyzer, **params)
+    plain = TextVectorizer(analyzer=analyzer, **params)
+    fitted = memoised.fit_transform(X)
+    with _plain_path():
+        expected = plain.fit_transform(X)
+        expected_other = plain.transform(X_other)
+        expected_again = plain.transform(X)
+    _assert_same_csr(fitted, expected)
+    _assert_same_csr(memoised.transform(X_other), expected_other)
+    _assert_same_csr(memoised.transform(X), expected_again)
+    assert _names(memoised) == _names(plain)
+    for (_, _, actual), (_, _, reference) in zip(memoised.vectorizers_, plain.vectorizers_):
+        _assert_same_vectorizer(actual, reference)
+        assert pickle.dumps(actual) == pickle.dumps(reference)
+
+
+@pytest.mark.parametrize("analyzer", ["word", "char_wb"])
+@pytest.mark.parametrize("params", _CASES.values(), ids=_CASES.keys())
+def test_memoised_fit_matches_tfidf_vectorizer_on_folds(fresh_memo, analyzer, params):
+    """Fits on overlapping subsets, as in cross-validation: memo hits and misses mixed."""
+    documents = _corpus(60, seed=3) + ["", "   ", "\t", "naïve café", "naïve café"]
+    other = _corpus(20, seed=4, words=[*_WORDS, "zebra", "ünseen"])
+    folds = np.array_split(np.random.default_rng(0).permutation(len(documents)), 4)
+    for held_out in [*folds, []]:
+        train = [document for i, document in enumerate(documents) if i not in set(held_out)]
+        reference, memoised = _tfidf(analyzer, **params), _tfidf(analyzer, **params)
+        _assert_same_csr(
+            _text._fit_transform_memoised(memoised, train), reference.fit_transform(train)
+        )
+        _assert_same_vectorizer(memoised, reference)
+        _assert_same_csr(_text._transform_memoised(memoised, other), reference.transform(other))
+
+
+def test_memoised_max_features_breaks_ties_like_scikit_learn(fresh_memo):
+    documents = [" ".join(f"w{i:02d}" for i in range(start, start + 6)) for start in range(20)]
+    totals = np.sort(CountVectorizer().fit_transform(documents).sum(axis=0).A1)[::-1]
+    assert totals[6] == totals[7]  # the seventh and eighth terms tie across the cut
+    reference = _tfidf("word", ngram_range=(1, 1), max_features=7)
+    memoised = _tfidf("word", ngram_range=(1, 1), max_features=7)
+    _assert_same_csr(
+        _text._fit_transform_memoised(memoised, documents), reference.fit_transform(documents)
+    )
+    _assert_same_vectorizer(memoised, reference)
+
+
+@pytest.mark.parametrize(
+    ("documents", "params"),
+    [
+        (["", "   ", ""], {}),
+        (["the and", "is the"], {"stop_words": "english"}),
+        (["alpha beta", "gamma delta"], {"min_df": 2}),
+        (["alpha beta", "alpha delta"], {"min_df": 2, "max_df": 1}),
+        (["alpha beta", "alpha delta"], {"min_df": 0.9, "max_df": 0.5}),
+        (["alpha", "beta"], {"ngram_range": (2, 1)}),
+    ],
+)
+def test_memoised_fit_raises_the_same_errors(fresh_memo, documents, params):
+    with pytest.raises(ValueError) as expected:
+        _tfidf("word", **params).fit_transform(documents)
+    with pytest.raises(ValueError) as raised:
+        _text._fit_transform_memoised(_tfidf("word", **params), documents)
+    assert str(raised.value) == str(expected.value)
+
+
+@pytest.mark.parametrize(
+    ("column", "params"),
+    [
+        ([None, "", "  "], {}),
+        (["the and", "is the", "it"], {"stop_words": "english"}),
+        (["alpha beta", "gamma delta", "zeta"], {"min_df": 2}),
+        (["alpha beta", "alpha delta", "alpha"], {"min_df": 3, "max_df": 2}),
+    ],
+    ids=["empty", "stop-words", "too-rare", "min-df-above-max-df"],
+)
+def test_text_vectorizer_memo_keeps_error_messages(fresh_memo, column, params):
+    X = pd.DataFrame({"body": ["usable words here"] * 3, "headline": column}, dtype=object)
+    with _plain_path(), pytest.raises(ValueError) as expected:
+        TextVectorizer(**params).fit(X)
+    with pytest.raises(ValueError) as raised:
+        TextVectorizer(**params).fit(X)
+    assert str(raised.value) == str(expected.value)
+    assert str(raised.value).startswith("TextVectorizer ")
+
+
+def test_text_vectorizer_memo_analyses_each_document_once(fresh_memo, analysed):
+    X = _frame(100, seed=1)
+    X["review"] = [f"review {i} of {i % 7}" for i in range(100)]
+    X.loc[[10, 20, 30], "review"] = "the same review"
+    vectorizer = TextVectorizer(analyzer="word+char")
+    vectorizer.fit(X.iloc[:80])
+    first = dict(analysed)
+    n_distinct = X.iloc[:80].apply(lambda column: column.map(_text.cell_to_text).nunique())
+    assert first == {"word": n_distinct.sum(), "char_wb": n_distinct.sum()}
+    analysed.clear()
+    vectorizer.fit(X.iloc[20:])
+    new_rows = X.iloc[80:]
+    unseen = sum(
+        len(set(new_rows[c].map(_text.cell_to_text)) - set(X.iloc[:80][c].map(_text.cell_to_text)))
+        for c in X.columns
+    )
+    assert dict(analysed) == {"word": unseen, "char_wb": unseen}
+    analysed.clear()
+    output = vectorizer.transform(X)
+    assert not analysed
+    with _plain_path():
+        _assert_same_csr(
+            output, TextVectorizer(analyzer="word+char").fit(X.iloc[20:]).transform(X)
+        )
+
+
+def test_text_vectorizer_memo_shared_by_equal_settings_only(fresh_memo, analysed):
+    X = _frame(30, seed=2)
+    TextVectorizer(ngram_range=(1, 1)).fit(X)
+    analysed.clear()
+    TextVectorizer(ngram_range=(1, 1), min_df=2, max_features=5).fit(X)
+    assert not analysed  # limits are not analysis settings
+    TextVectorizer(ngram_range=(1, 2)).fit(X)
+    assert analysed["word"] > 0
+
+
+def test_text_vectorizer_memo_is_capped(fresh_memo, analysed, monkeypatch):
+    X = _frame(60, seed=5)
+    TextVectorizer(analyzer="word").fit(X)
+    word_bytes = _text._MEMOS.nbytes
+    _text._clear_memos()
+    TextVectorizer(analyzer="char_wb").fit(X)
+    char_bytes = _text._MEMOS.nbytes
+    assert 0 < word_bytes < char_bytes
+    # Room for either memo but not for both: the least recently used one goes.
+    monkeypatch.setattr(_text, "_MEMO_MAX_BYTES", char_bytes + word_bytes // 2)
+    TextVectorizer(analyzer="word").fit(X)
+    assert _text._MEMOS.nbytes == word_bytes
+    analysed.clear()
+    TextVectorizer(analyzer="word").fit(X)
+    assert analysed["word"] == 0
+    TextVectorizer(analyzer="char_wb").fit(X)
+    assert analysed["char_wb"] > 0
+    assert _text._MEMOS.nbytes == char_bytes
+    # A cap smaller than one memo clears it after every fit, which changes no result.
+    monkeypatch.setattr(_text, "_MEMO_MAX_BYTES", 1)
+    analysed.clear()
+    memoised = TextVectorizer(analyzer="word+char").fit(X)
+    assert _text._MEMOS.nbytes == 0
+    output = memoised.transform(X)
+    assert analysed["word"] > 0 and analysed["char_wb"] > 0
+    with _plain_path():
+        _assert_same_csr(output, TextVectorizer(analyzer="word+char").fit(X).transform(X))
+
+
+def test_text_vectorizer_memo_not_pickled(fresh_memo):
+    X = _frame(30, seed=6)
+    memoised = TextVectorizer(analyzer="word+char").fit(X)
+    with _plain_path():
+        plain = TextVectorizer(analyzer="word+char").fit(X)
+    for (_, _, actual), (_, _, reference) in zip(memoised.vectorizers_, plain.vectorizers_):
+        assert pickle.dumps(actual) == pickle.dumps(reference)
+    # Whole, it is smaller: columns with the same settings share the memo's term strings.
+    assert len(pickle.dumps(memoised)) <= len(pickle.dumps(plain))
+    restored = pickle.loads(pickle.dumps(memoised))
+    _text._clear_memos()  # as in another process
+    X_other = _frame(10, seed=8)
+    with _plain_path():
+        expected = plain.transform(X_other)
+    _assert_same_csr(restored.transform(X_other), expected)
+
+
+@pytest.mark.parametrize(
+    "params", [{"binary": True}, {"vocabulary": ["fit", "size", "zebra"]}], ids=["binary", "given"]
+)
+def test_memoised_fit_leaves_other_settings_to_scikit_learn(fresh_memo, params):
+    documents, other = _corpus(20, seed=10), _corpus(5, seed=11)
+    reference, memoised = _tfidf("word", **params), _tfidf("word", **params)
+    _assert_same_csr(
+        _text._fit_transform_memoised(memoised, documents), reference.fit_transform(documents)
+    )
+    _assert_same_vectorizer(memoised, reference)
+    _assert_same_csr(_text._transform_memoised(memoised, other), reference.transform(other))
+
+
+def test_text_vectorizer_memo_thread_safe(fresh_memo):
+    X = _frame(120, seed=9)
+    subsets = [X.iloc[start : start + 80] for start in range(0, 41, 10)]
+    with _plain_path():
+        expected = [TextVectorizer(analyzer="word+char").fit_transform(s) for s in subsets]
+
+    def fit(subset):
+        return TextVectorizer(analyzer="word+char").fit_transform(subset)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outputs = list(pool.map(fit, subsets * 2))
+    for output, reference in zip(outputs, expected * 2):
+        _assert_same_csr(output, reference)
+
+
+_TEXTS = st.lists(
+    st.text(alphabet=st.sampled_from(list("abAB éü東😀 .,'-\t\n")), max_size=14),
+    min_size=1,
+    max_size=10,
+)
+_MIN_DF = st.one_of(st.integers(1, 3), st.floats(0.0, 0.6))
+_MAX_DF = st.one_of(st.integers(1, 10), st.floats(0.3, 1.0))
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    documents=_TEXTS,
+    other=_TEXTS,
+    analyzer=st.sampled_from(["word", "char_wb", "char"]),
+    low=st.integers(1, 3),
+    span=st.integers(0, 2),
+    min_df=_MIN_DF,
+    max_df=_MAX_DF,
+    max_features=st.one_of(st.none(), st.integers(1, 6)),
+    lowercase=st.booleans(),
+    stop_words=st.sampled_from([None, "english", ["a", "b"]]),
+)
+def test_memoised_fit_equals_tfidf_vectorizer_property(
+    documents, other, analyzer, low, span, min_df, max_df, max_features, lowercase, stop_words
+):
+    params = dict(
+        ngram_range=(low, low + span),
+        min_df=min_df,
+        max_df=max_df,
+        max_features=max_features,
+        lowercase=lowercase,
+        stop_words=stop_words if analyzer == "word" else None,
+    )
+    reference, memoised = _tfidf(analyzer, **params), _tfidf(analyzer, **params)
+    try:
+        expected = reference.fit_transform(documents)
+    except ValueError as error:
+        with pytest.raises(ValueError) as raised:
+            _text._fit_transform_memoised(memoised, documents)
+        assert str(raised.value) == str(error)
+        return
+    _assert_same_csr(_text._fit_transform_memoised(memoised, documents), expected)
+    _assert_same_vectorizer(memoised, reference)
+    _assert_same_csr(_text._transform_memoised(memoised, other), reference.transform(other))
