@@ -251,9 +251,7 @@ def test_a_users_tabular_estimator_gets_the_one_hot_block(classification_data):
 def test_default_tabular_model_stops_early_on_large_tables():
     from mmsk.fusion._per_modality import EARLY_STOPPING_ROWS
 
-    X, y = make_multimodal_classification(
-        n_samples=EARLY_STOPPING_ROWS, n_text=0, random_state=0
-    )
+    X, y = make_multimodal_classification(n_samples=EARLY_STOPPING_ROWS, n_text=0, random_state=0)
     model = LateFusionClassifier(fusion="mean", random_state=0).fit(X, y)
     booster = model.named_estimators_["tabular"][-1]
     assert booster.early_stopping and booster.n_iter_ <= booster.max_iter
